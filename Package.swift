@@ -1,0 +1,107 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of settings for every target: Swift 6 language mode comes from the tools version;
+/// `ExistentialAny` keeps `any` explicit wherever a protocol is used as a type.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceGit", targets: ["SluiceGit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: - System libraries
+
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+
+        // MARK: - Modules (dependencies point down; see docs/architecture.md)
+
+        .target(
+            name: "SluiceModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceGit",
+            dependencies: [
+                "CLibGit2",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceRender",
+            dependencies: ["SluiceModel", "SluiceGit"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceKube",
+            dependencies: ["SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceProxy",
+            dependencies: ["SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceSync",
+            dependencies: ["SluiceModel", "SluiceKube", "SluiceRender"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceCanary",
+            dependencies: ["SluiceModel", "SluiceSync", "SluiceProxy"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SluiceAgent",
+            dependencies: [
+                "SluiceModel", "SluiceGit", "SluiceRender", "SluiceKube",
+                "SluiceSync", "SluiceProxy", "SluiceCanary",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceAgent", "SluiceGit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Benchmarks (print each figure against its peer, as a ratio)
+
+        .executableTarget(
+            name: "GitFetchBenchmark",
+            dependencies: ["SluiceGit"],
+            path: "Benchmarks/GitFetchBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests, one target per module
+
+        .testTarget(
+            name: "SluiceGitTests",
+            dependencies: ["SluiceGit"],
+            resources: [.copy("Support")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
