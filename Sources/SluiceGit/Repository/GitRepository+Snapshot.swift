@@ -14,6 +14,9 @@ extension GitRepository {
         try check("git_commit_tree", url: url) { git_commit_tree(&rootTree, commitObject) }
         defer { git_tree_free(rootTree) }
 
+        guard !subPath.split(separator: "/").contains("..") else {
+            throw GitError(.invalidInput, "path '\(subPath)' climbs out of the repository with '..'", url: url)
+        }
         let path = Self.normalize(subPath)
         var tree = rootTree
         var subTree: OpaquePointer?

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Runs real commands (git, ssh-keygen, openssl) for the tests, failing loudly on a non-zero exit.
+enum Shell {
+    struct Failure: Error, CustomStringConvertible {
+        var command: [String]
+        var status: Int32
+        var stderr: String
+        var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
+    }
+
+    /// The environment every test command gets: a fixed identity and clock-independent config.
+    static let environment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_AUTHOR_NAME"] = "Sluice Test"
+        environment["GIT_AUTHOR_EMAIL"] = "test@sluice.invalid"
+        environment["GIT_COMMITTER_NAME"] = "Sluice Test"
+        environment["GIT_COMMITTER_EMAIL"] = "test@sluice.invalid"
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        return environment
+    }()
+
+    @discardableResult
+    static func run(_ command: [String], in directory: URL? = nil) throws -> Data {
+        // stderr goes to a file so that only one pipe needs draining while the child runs.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+        let errorDescriptor = open(errorFile.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+        defer {
+            close(errorDescriptor)
+            unlink(errorFile.path)
+        }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(devNull) }
+        let (outputRead, outputWrite) = try Subprocess.makePipe()
+        let output = [outputRead, outputWrite]
+        let pid: pid_t
+        do {
+            pid = try Subprocess.spawn(
+                command, in: directory, environment: environment, stdin: devNull, stdout: output[1],
+                stderr: errorDescriptor)
+        } catch {
+            close(output[0])
+            close(output[1])
+            throw error
+        }
+        close(output[1])
+        let reader = FileHandle(fileDescriptor: output[0], closeOnDealloc: true)
+        let data = reader.readDataToEndOfFile()
+        let status = Subprocess.wait(pid)
+        guard status == 0 else {
+            let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+            throw Failure(command: command, status: status, stderr: errorText)
+        }
+        return data
+    }
+
+    static func text(_ command: [String], in directory: URL? = nil) throws -> String {
+        String(decoding: try run(command, in: directory), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// A temporary directory removed when the value is released.
+final class TemporaryDirectory: Sendable {
+    let url: URL
+
+    init(_ label: String = "sluice-test") throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ component: String) -> URL { url.appendingPathComponent(component) }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (for servers that cannot report their own).
+func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw Shell.Failure(command: ["bind"], status: errno, stderr: "cannot bind") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Waits until something accepts TCP connections on 127.0.0.1:`port`.
+func waitForListener(port: Int, timeout: Duration = .seconds(10)) throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        close(descriptor)
+        if connected { return }
+        usleep(20_000)
+    }
+    throw Shell.Failure(command: ["connect", "\(port)"], status: -1, stderr: "no listener after \(timeout)")
+}
