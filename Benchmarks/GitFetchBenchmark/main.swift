@@ -39,7 +39,7 @@ func run(_ arguments: [String], in directory: URL? = nil, stdin: URL? = nil, std
     if let stdin { process.standardInput = try! FileHandle(forReadingFrom: stdin) }
     let pipe = Pipe()
     if let stdout {
-        FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         process.standardOutput = try! FileHandle(forWritingTo: stdout)
     } else {
         process.standardOutput = pipe
