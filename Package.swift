@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - System libraries
@@ -32,6 +34,10 @@ let package = Package(
 
         .target(
             name: "SluiceModel",
+            dependencies: [
+                "Yams",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -97,6 +103,11 @@ let package = Package(
 
         // MARK: - Tests, one target per module
 
+        .testTarget(
+            name: "SluiceModelTests",
+            dependencies: ["SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SluiceGitTests",
             dependencies: ["SluiceGit"],

@@ -1,0 +1,314 @@
+import Foundation
+import OrderedCollections
+import Yams
+
+/// Reads YAML (and JSON, its subset) into `JSONValue` trees and `Object`s, keeping key order and
+/// the line of every field.
+///
+/// Plain scalars resolve by the YAML 1.2 core schema, as kustomize's kyaml does: only
+/// `true`/`false` are booleans (`yes`, `on` stay strings), `null`, `~` and the empty value are
+/// null, integers are decimal, `0o` octal or `0x` hex. Quoted scalars are always strings.
+/// Merge keys (`<<`) are applied. Aliases are expanded under a budget of nodes, so an alias bomb
+/// is an error rather than an exhausted machine.
+public struct YAMLDecoder: Sendable {
+    /// The most nodes one document may expand to (aliases count each time they are used).
+    public var maxNodes: Int
+    /// The deepest nesting one document may have.
+    public var maxDepth: Int
+
+    public init(maxNodes: Int = 1_000_000, maxDepth: Int = 256) {
+        self.maxNodes = maxNodes
+        self.maxDepth = maxDepth
+    }
+
+    /// One parsed document: its value and where each field was written.
+    public struct Document: Sendable {
+        public var value: JSONValue
+        public var positions: SourcePositions
+        /// Where the document starts.
+        public var location: SourceLocation
+    }
+
+    /// Every document of a multi-document stream, empty ones included (as null).
+    public func documents(_ text: String, file: String) throws(YAMLError) -> [Document] {
+        var documents: [Document] = []
+        do {
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
+            while let root = try parser.nextRoot() {
+                var conversion = Conversion(file: file, maxNodes: maxNodes, maxDepth: maxDepth)
+                if let mark = root.mark { conversion.positions.record(.root, line: mark.line, column: mark.column) }
+                let value = try conversion.convert(root, path: .root, depth: 0)
+                let mark = root.mark
+                documents.append(Document(
+                    value: value, positions: conversion.positions,
+                    location: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)))
+            }
+        } catch let error as YAMLError {
+            throw error
+        } catch let error as YamlError {
+            throw Self.translate(error, file: file, text: text)
+        } catch {
+            throw YAMLError("\(error)", at: SourceLocation(file: file, line: 1))
+        }
+        return documents
+    }
+
+    /// The Kubernetes objects of a stream. Empty documents are skipped, as kubectl does; a
+    /// document that is not a mapping, or lacks `apiVersion` or `kind`, is an error at its line.
+    public func objects(_ text: String, file: String) throws(YAMLError) -> [Object] {
+        var objects: [Object] = []
+        for document in try documents(text, file: file) {
+            switch document.value {
+            case .null:
+                continue
+            case .object(let members):
+                for key in ["apiVersion", "kind"] where members[key]?.stringValue?.isEmpty ?? true {
+                    throw YAMLError(
+                        "object has no \(key)" + (members[key] == nil ? "" : " string"), at: document.location)
+                }
+                objects.append(Object(members, positions: document.positions))
+            default:
+                throw YAMLError(
+                    "expected a mapping (an object), found \(document.value.typeName == "array" ? "a sequence" : "a \(document.value.typeName)")",
+                    at: document.location)
+            }
+        }
+        return objects
+    }
+
+    private static func translate(_ error: YamlError, file: String, text: String) -> YAMLError {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let text = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
+            return YAMLError(text, at: at(mark))
+        case .reader(let problem, let offset, _, _):
+            return YAMLError("\(problem)" + (offset.map { " at byte \($0)" } ?? ""), at: SourceLocation(file: file, line: 1))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams reports the mapping; the user needs the line of the second key.
+            let location = duplicates.first.flatMap {
+                secondOccurrence(ofKey: $0, in: text, from: context.mark.line, file: file)
+            } ?? at(context.mark)
+            return YAMLError(
+                "mapping key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) already defined",
+                at: location)
+        default:
+            return YAMLError("\(error)", at: SourceLocation(file: file, line: 1))
+        }
+    }
+}
+
+extension YAMLDecoder {
+    /// The line where `key` is written a second time as a block mapping key at or after `line`.
+    fileprivate static func secondOccurrence(ofKey key: String, in text: String, from line: Int, file: String)
+        -> SourceLocation?
+    {
+        var seen = 0
+        for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where index + 1 >= line {
+            var rest = content.drop(while: { $0 == " " })
+            if rest.hasPrefix("- ") { rest = rest.dropFirst(2).drop(while: { $0 == " " }) }
+            for candidate in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(candidate + ":") {
+                seen += 1
+                if seen == 2 {
+                    return SourceLocation(file: file, line: index + 1, column: content.count - rest.count + 1)
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// One document's walk from Yams nodes to JSON values.
+private struct Conversion {
+    let file: String
+    let maxNodes: Int
+    let maxDepth: Int
+    var nodes = 0
+    var positions: SourcePositions
+
+    init(file: String, maxNodes: Int, maxDepth: Int) {
+        self.file = file
+        self.maxNodes = maxNodes
+        self.maxDepth = maxDepth
+        self.positions = SourcePositions(file: file)
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+
+    mutating func convert(_ node: Node, path: FieldPath, depth: Int) throws(YAMLError) -> JSONValue {
+        nodes += 1
+        guard nodes <= maxNodes else {
+            throw YAMLError(
+                "document expands to more than \(maxNodes) nodes (aliases are counted each time they are used)",
+                at: location(node))
+        }
+        guard depth <= maxDepth else {
+            throw YAMLError("document nests deeper than \(maxDepth) levels", at: location(node))
+        }
+        switch node {
+        case .scalar(let scalar):
+            return try YAMLScalarResolution.resolve(scalar, at: location(node))
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            items.reserveCapacity(sequence.count)
+            for (index, item) in sequence.enumerated() {
+                let itemPath = path.appending(index)
+                if let mark = item.mark { positions.record(itemPath, line: mark.line, column: mark.column) }
+                items.append(try convert(item, path: itemPath, depth: depth + 1))
+            }
+            return .array(items)
+        case .mapping(let mapping):
+            var members: OrderedDictionary<String, JSONValue> = [:]
+            var merged: [OrderedDictionary<String, JSONValue>] = []
+            for (keyNode, valueNode) in mapping {
+                guard case .scalar(let keyScalar) = keyNode else {
+                    throw YAMLError("mapping keys must be scalars", at: location(keyNode))
+                }
+                let key = keyScalar.string
+                if key == "<<", keyScalar.style == .plain {
+                    merged += try mergeSources(valueNode, path: path, depth: depth)
+                    continue
+                }
+                if members[key] != nil {
+                    throw YAMLError("mapping key \"\(key)\" already defined", at: location(keyNode))
+                }
+                let valuePath = path.appending(key)
+                if let mark = keyNode.mark { positions.record(valuePath, line: mark.line, column: mark.column) }
+                members[key] = try convert(valueNode, path: valuePath, depth: depth + 1)
+            }
+            // Keys written in the mapping win over merged ones; earlier merge sources win over later.
+            for source in merged {
+                for (key, value) in source where members[key] == nil { members[key] = value }
+            }
+            return .object(members)
+        case .alias:
+            throw YAMLError("unresolved alias", at: location(node))
+        }
+    }
+
+    private mutating func mergeSources(_ node: Node, path: FieldPath, depth: Int) throws(YAMLError)
+        -> [OrderedDictionary<String, JSONValue>]
+    {
+        let value = try convert(node, path: path, depth: depth + 1)
+        switch value {
+        case .object(let members):
+            return [members]
+        case .array(let items):
+            var sources: [OrderedDictionary<String, JSONValue>] = []
+            for item in items {
+                guard case .object(let members) = item else {
+                    throw YAMLError("a merge key (<<) takes a mapping or a sequence of mappings", at: location(node))
+                }
+                sources.append(members)
+            }
+            return sources
+        default:
+            throw YAMLError("a merge key (<<) takes a mapping or a sequence of mappings", at: location(node))
+        }
+    }
+}
+
+/// How scalars resolve, shared by the decoder and the encoder (which must quote any string
+/// that would resolve to something else).
+enum YAMLScalarResolution {
+    static func resolve(_ scalar: Node.Scalar, at location: SourceLocation) throws(YAMLError) -> JSONValue {
+        let text = scalar.string
+        switch scalar.tag.description {
+        case "", "?":
+            break
+        case "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp":
+            return .string(text)
+        case "tag:yaml.org,2002:null":
+            return .null
+        case "tag:yaml.org,2002:bool":
+            guard let value = coreBool(text) else { throw YAMLError("invalid !!bool value \"\(text)\"", at: location) }
+            return .bool(value)
+        case "tag:yaml.org,2002:int":
+            guard let value = coreInteger(text) else { throw YAMLError("invalid !!int value \"\(text)\"", at: location) }
+            return .integer(value)
+        case "tag:yaml.org,2002:float":
+            if let value = coreInteger(text) { return .number(Double(value)) }
+            guard let value = coreFloat(text) else { throw YAMLError("invalid !!float value \"\(text)\"", at: location) }
+            return .number(value)
+        default:
+            return .string(text)
+        }
+        guard scalar.style == .plain || scalar.style == .any else { return .string(text) }
+        return resolvePlain(text)
+    }
+
+    /// The YAML 1.2 core schema's resolution of a plain scalar.
+    static func resolvePlain(_ text: String) -> JSONValue {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        default: break
+        }
+        if let value = coreBool(text) { return .bool(value) }
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { return .string(text) }
+        if let value = coreInteger(text) { return .integer(value) }
+        if let value = coreFloat(text) { return .number(value) }
+        return .string(text)
+    }
+
+    static func coreBool(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE": true
+        case "false", "False", "FALSE": false
+        default: nil
+        }
+    }
+
+    static func coreInteger(_ text: String) -> Int64? {
+        if text.hasPrefix("0x") { return Int64(text.dropFirst(2), radix: 16) }
+        if text.hasPrefix("0o") { return Int64(text.dropFirst(2), radix: 8) }
+        var digits = Substring(text)
+        if digits.hasPrefix("+") { digits = digits.dropFirst() }
+        let body = digits.hasPrefix("-") ? digits.dropFirst() : digits
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(digits)
+    }
+
+    static func coreFloat(_ text: String) -> Double? {
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
+        case "-.inf", "-.Inf", "-.INF": return -.infinity
+        case ".nan", ".NaN", ".NAN": return .nan
+        default: break
+        }
+        // [-+]? ( \.[0-9]+ | [0-9]+ ( \.[0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+        var scalars = Substring(text).utf8[...]
+        func digitRun() -> Int {
+            var count = 0
+            while let byte = scalars.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                scalars = scalars.dropFirst()
+                count += 1
+            }
+            return count
+        }
+        if let sign = scalars.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { scalars = scalars.dropFirst() }
+        let whole = digitRun()
+        var fraction = 0
+        if scalars.first == UInt8(ascii: ".") {
+            scalars = scalars.dropFirst()
+            fraction = digitRun()
+            if whole == 0 && fraction == 0 { return nil }
+        } else if whole == 0 {
+            return nil
+        }
+        if let e = scalars.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            scalars = scalars.dropFirst()
+            if let sign = scalars.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { scalars = scalars.dropFirst() }
+            guard digitRun() > 0 else { return nil }
+        }
+        guard scalars.isEmpty else { return nil }
+        return Double(text)
+    }
+}

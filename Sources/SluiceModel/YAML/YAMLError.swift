@@ -1,0 +1,15 @@
+/// A file that could not be read as YAML or as Kubernetes objects, with the place and the reason.
+public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ message: String, at location: SourceLocation) {
+        self.message = message
+        self.location = location
+    }
+
+    /// `file:line:column: message`.
+    public var description: String {
+        "\(location.file):\(location.line):\(location.column): \(message)"
+    }
+}
