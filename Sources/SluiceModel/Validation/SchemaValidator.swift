@@ -1,0 +1,287 @@
+import OrderedCollections
+import Foundation
+import Synchronization
+
+/// Validates and defaults values against a structural schema the way the API server's
+/// apiextensions validation does (kube-openapi's validators, then the translation to
+/// `field.Error`s), with the same messages.
+///
+/// Not yet covered: `x-kubernetes-validations` (CEL rules, issue #12), string `format`s,
+/// `allOf`/`anyOf`/`oneOf`/`not` combinators, and the ordering of several errors in one object
+/// (the server's order follows Go map iteration in places).
+public struct SchemaValidator: Sendable {
+    public init() {}
+
+    /// Every schema error in `value` (an object's whole JSON), in document order. At the root,
+    /// `apiVersion`, `kind` and `metadata` are the server's business and are skipped.
+    public func validate(_ value: JSONValue, against schema: StructuralSchema) -> [FieldError] {
+        var errors: [FieldError] = []
+        check(value, schema, at: .root, into: &errors)
+        return errors
+    }
+
+    /// Errors as the API server returns them for a create or update: schema errors, then, when
+    /// one of them stops CEL rules from running, the server's note that rules were skipped.
+    public func apiServerErrors(_ value: JSONValue, against schema: StructuralSchema) -> [FieldError] {
+        var errors = validate(value, against: schema)
+        if errors.contains(where: { $0.kind.blocksRules }) {
+            errors.append(FieldError(
+                .invalid, field: nil, badValue: .value(.null),
+                detail: "some validation rules were not checked because the object was invalid; "
+                    + "correct the existing errors to complete validation"))
+        }
+        return errors
+    }
+
+    /// Fields the schema does not declare (what server-side apply refuses with
+    /// "field not declared in schema"), outside `x-kubernetes-preserve-unknown-fields`.
+    public func unknownFields(_ value: JSONValue, against schema: StructuralSchema) -> [FieldPath] {
+        var found: [FieldPath] = []
+        collectUnknown(value, schema, at: .root, into: &found)
+        return found
+    }
+
+    /// Fills in `default`s the way the API server does when it decodes an object: a missing
+    /// property with a default gets it, inside objects and list items that exist.
+    public func applyingDefaults(to value: JSONValue, schema: StructuralSchema) -> JSONValue {
+        switch value {
+        case .object(var members):
+            for (name, propertySchema) in schema.properties {
+                if members[name] == nil, let defaultValue = propertySchema.defaultValue {
+                    members[name] = defaultValue
+                }
+                if let member = members[name] {
+                    members[name] = applyingDefaults(to: member, schema: propertySchema)
+                }
+            }
+            if let additional = schema.additionalProperties {
+                for (name, member) in members where schema.properties[name] == nil {
+                    members[name] = applyingDefaults(to: member, schema: additional)
+                }
+            }
+            return .object(members)
+        case .array(let items):
+            guard let itemSchema = schema.items else { return value }
+            return .array(items.map { applyingDefaults(to: $0, schema: itemSchema) })
+        default:
+            return value
+        }
+    }
+
+    // MARK: - Checks
+
+    private func check(_ value: JSONValue, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+        if case .null = value {
+            if !schema.nullable, let type = schema.type {
+                errors.append(typeError(path, value, expected: type))
+            }
+            return
+        }
+        if !schema.intOrString, let type = schema.type, !matches(value, type: type) {
+            errors.append(typeError(path, value, expected: type))
+            return
+        }
+        if schema.intOrString, !(value.stringValue != nil || value.integerValue != nil) {
+            errors.append(typeError(path, value, expected: "integer,string"))
+            return
+        }
+        switch value {
+        case .object(let members):
+            checkObject(members, schema, at: path, into: &errors)
+        case .array(let items):
+            checkArray(items, schema, at: path, into: &errors)
+        case .string(let text):
+            checkString(text, schema, at: path, into: &errors)
+        case .integer(let number):
+            checkNumber(Double(number), value, schema, at: path, into: &errors)
+        case .number(let number):
+            checkNumber(number, value, schema, at: path, into: &errors)
+        case .bool, .null:
+            break
+        }
+        if let allowed = schema.enumValues, !allowed.contains(where: { Self.equalForEnum($0, value) }) {
+            let values = allowed.map { $0.stringValue.map(FieldError.goQuote) ?? $0.jsonText() }
+            errors.append(FieldError(
+                .notSupported, field: path, badValue: .value(value),
+                detail: "supported values: " + values.joined(separator: ", ")))
+        }
+    }
+
+    private func checkObject(
+        _ members: OrderedDictionary<String, JSONValue>, _ schema: StructuralSchema,
+        at path: FieldPath, into errors: inout [FieldError]
+    ) {
+        for name in schema.required where members[name] == nil {
+            if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
+            errors.append(FieldError(.required, field: path.appending(name)))
+        }
+        if let maximum = schema.maxProperties, members.count > maximum {
+            errors.append(invalid(path, .integer(Int64(members.count)), "\(path) in body should have at most \(maximum) properties"))
+        }
+        if let minimum = schema.minProperties, members.count < minimum {
+            errors.append(invalid(path, .integer(Int64(members.count)), "\(path) in body should have at least \(minimum) properties"))
+        }
+        for (name, member) in members {
+            if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
+            if let propertySchema = schema.properties[name] {
+                check(member, propertySchema, at: path.appending(name), into: &errors)
+            } else if let additional = schema.additionalProperties {
+                check(member, additional, at: path.appending(name), into: &errors)
+            }
+        }
+    }
+
+    private func checkArray(_ items: [JSONValue], _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+        if let maximum = schema.maxItems, items.count > maximum {
+            errors.append(FieldError(
+                .tooMany, field: path, badValue: .value(.integer(Int64(items.count))),
+                detail: "must have at most \(maximum) items"))
+        }
+        if let minimum = schema.minItems, items.count < minimum {
+            errors.append(invalid(path, .integer(Int64(items.count)), "\(path) in body should have at least \(minimum) items"))
+        }
+        if let itemSchema = schema.items {
+            for (index, item) in items.enumerated() {
+                check(item, itemSchema, at: path.appending(index), into: &errors)
+            }
+        }
+        switch schema.listType {
+        case "set":
+            var seen: [JSONValue] = []
+            for (index, item) in items.enumerated() {
+                if seen.contains(item) {
+                    errors.append(FieldError(.duplicate, field: path.appending(index), badValue: .value(item)))
+                } else {
+                    seen.append(item)
+                }
+            }
+        case "map":
+            var seen: [[JSONValue?]] = []
+            for (index, item) in items.enumerated() {
+                let key = schema.listMapKeys.map { name in item[name] ?? schema.items?.properties[name]?.defaultValue }
+                if seen.contains(key) {
+                    let shown: JSONValue = schema.listMapKeys.count == 1
+                        ? (key[0] ?? .null)
+                        : .object(.init(uniqueKeysWithValues: zip(schema.listMapKeys, key.map { $0 ?? .null })))
+                    errors.append(FieldError(.duplicate, field: path.appending(index), badValue: .value(shown)))
+                } else {
+                    seen.append(key)
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    private func checkString(_ text: String, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+        let length = text.unicodeScalars.count
+        if let maximum = schema.maxLength, length > maximum {
+            errors.append(FieldError(.tooLong, field: path, badValue: .value(.string(text)), detail: "may not be more than \(maximum) bytes"))
+        }
+        if let minimum = schema.minLength, length < minimum {
+            errors.append(invalid(path, .string(text), "\(path) in body should be at least \(minimum) chars long"))
+        }
+        if let pattern = schema.pattern, !Self.matches(text, pattern: pattern) {
+            errors.append(invalid(path, .string(text), "\(path) in body should match '\(pattern)'"))
+        }
+    }
+
+    private func checkNumber(
+        _ number: Double, _ value: JSONValue, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]
+    ) {
+        if let maximum = schema.maximum {
+            if schema.exclusiveMaximum ? number >= maximum : number > maximum {
+                let phrase = schema.exclusiveMaximum ? "less than" : "less than or equal to"
+                errors.append(invalid(path, value, "\(path) in body should be \(phrase) \(Self.bound(maximum))"))
+            }
+        }
+        if let minimum = schema.minimum {
+            if schema.exclusiveMinimum ? number <= minimum : number < minimum {
+                let phrase = schema.exclusiveMinimum ? "greater than" : "greater than or equal to"
+                errors.append(invalid(path, value, "\(path) in body should be \(phrase) \(Self.bound(minimum))"))
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A schema bound as the server prints it: integral bounds as integers (1000000, not 1e+06).
+    static func bound(_ number: Double) -> String {
+        if number.rounded() == number, abs(number) < 1e18 { return String(Int64(number)) }
+        return GoFloat.format(number)
+    }
+
+    private func invalid(_ path: FieldPath, _ value: JSONValue, _ detail: String) -> FieldError {
+        FieldError(.invalid, field: path, badValue: .value(value), detail: detail)
+    }
+
+    private func typeError(_ path: FieldPath, _ value: JSONValue, expected: String) -> FieldError {
+        FieldError(
+            .typeInvalid, field: path, badValue: .value(value),
+            detail: "\(path) in body must be of type \(expected): \(FieldError.goQuote(value.typeName))")
+    }
+
+    private func matches(_ value: JSONValue, type: String) -> Bool {
+        switch (type, value) {
+        case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool),
+            ("integer", .integer), ("number", .integer), ("number", .number):
+            true
+        case ("integer", .number(let number)):
+            number.rounded() == number
+        default:
+            false
+        }
+    }
+
+    private static func equalForEnum(_ allowed: JSONValue, _ value: JSONValue) -> Bool {
+        switch (allowed, value) {
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): Double(a) == b
+        default: allowed == value
+        }
+    }
+
+    private func collectUnknown(_ value: JSONValue, _ schema: StructuralSchema, at path: FieldPath, into found: inout [FieldPath]) {
+        guard !schema.preserveUnknownFields || !schema.properties.isEmpty else { return }
+        switch value {
+        case .object(let members):
+            for (name, member) in members {
+                if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
+                if let propertySchema = schema.properties[name] {
+                    collectUnknown(member, propertySchema, at: path.appending(name), into: &found)
+                } else if let additional = schema.additionalProperties {
+                    collectUnknown(member, additional, at: path.appending(name), into: &found)
+                } else if !schema.preserveUnknownFields {
+                    found.append(path.appending(name))
+                }
+            }
+        case .array(let items):
+            guard let itemSchema = schema.items else { return }
+            for (index, item) in items.enumerated() {
+                collectUnknown(item, itemSchema, at: path.appending(index), into: &found)
+            }
+        default:
+            break
+        }
+    }
+
+    /// ECMA-262-style patterns as the server evaluates them (Go's RE2 accepts the subset CRDs
+    /// use); compiled once per pattern.
+    static func matches(_ text: String, pattern: String) -> Bool {
+        guard let regex = PatternCache.shared.regex(for: pattern) else { return false }
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.firstMatch(in: text, range: range) != nil
+    }
+}
+
+/// Compiled patterns, shared: validating 10,000 routes must not compile the same pattern 10,000 times.
+final class PatternCache: Sendable {
+    static let shared = PatternCache()
+    private let storage = Mutex<[String: NSRegularExpression]>([:])
+
+    func regex(for pattern: String) -> NSRegularExpression? {
+        if let cached = storage.withLock({ $0[pattern] }) { return cached }
+        guard let compiled = try? NSRegularExpression(pattern: pattern) else { return nil }
+        storage.withLock { $0[pattern] = compiled }
+        return compiled
+    }
+}

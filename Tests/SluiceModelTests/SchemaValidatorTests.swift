@@ -1,0 +1,105 @@
+import SluiceModel
+import Testing
+
+@Suite("Structural schema validation against the upstream Gateway API CRDs")
+struct SchemaValidatorTests {
+    static let validationSteps: [JSONValue] = {
+        (try? SharedData.fixture("07-crd-validation-errors.json"))?["steps"]?.arrayValue ?? []
+    }()
+
+    /// Steps whose expected errors come from `x-kubernetes-validations` (CEL), not yet evaluated.
+    static let celSteps: Set<String> = ["07.6", "07.10"]
+
+    static func validate(_ step: JSONValue) throws -> (ValidationFailure, expected: JSONValue) {
+        let body = step[FieldPath(parsing: "request.body")]?.stringValue ?? ""
+        let object = try YAMLDecoder().objects(body, file: "request.yaml")[0]
+        let crd = try #require(SharedData.upstreamCRDs[object.kind], "no upstream CRD for \(object.kind)")
+        let schema = try #require(StructuralSchema.versions(of: crd)[object.version])
+        let validator = SchemaValidator()
+        let defaulted = validator.applyingDefaults(to: object.value, schema: schema)
+        let failure = ValidationFailure(
+            qualifiedKind: "\(object.kind).\(object.group)", name: object.name,
+            errors: validator.apiServerErrors(defaulted, against: schema))
+        return (failure, try #require(step[FieldPath(parsing: "response.body")]))
+    }
+
+    static func httpRouteSchema() throws -> StructuralSchema {
+        let crd = try #require(SharedData.upstreamCRDs["HTTPRoute"])
+        return try #require(StructuralSchema.versions(of: crd)["v1"])
+    }
+
+    static func causes(_ failure: ValidationFailure) -> [JSONValue] {
+        failure.errors.map { ["reason": .string($0.kind.reason), "message": .string($0.body), "field": .string($0.fieldText)] }
+    }
+
+    @Test("the upstream CRDs are there to test against")
+    func upstreamPresent() {
+        for kind in ["GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"] {
+            #expect(SharedData.upstreamCRDs[kind] != nil, "\(kind)")
+        }
+        #expect(Self.validationSteps.count == 10)
+    }
+
+    @Test("each 422 of fixture 07 is reproduced: message and causes", arguments: validationSteps.compactMap { $0["step"]?.stringValue })
+    func fixture07(id: String) throws {
+        let step = try #require(Self.validationSteps.first { $0["step"]?.stringValue == id })
+        let (failure, expected) = try Self.validate(step)
+        let check = {
+            if id == "07.9" {
+                // The server's own order of these causes varies between runs (the fixture notes it).
+                #expect(Set(Self.causes(failure)) == Set(expected[FieldPath(parsing: "details.causes")]?.arrayValue ?? []), "\(id)")
+            } else {
+                #expect(failure.message == expected["message"]?.stringValue, "\(id)")
+                #expect(Self.causes(failure) == expected[FieldPath(parsing: "details.causes")]?.arrayValue, "\(id)")
+            }
+        }
+        if Self.celSteps.contains(id) {
+            withKnownIssue("CEL rules (x-kubernetes-validations) are not evaluated yet: issue #12") { check() }
+        } else {
+            check()
+        }
+    }
+
+    @Test("defaults are filled in as the server fills them: weight, group, kind, path match")
+    func defaults() throws {
+        let text = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: web, namespace: demo}
+            spec:
+              parentRefs: [{name: public-gw}]
+              rules:
+              - backendRefs: [{name: blue, port: 8080}]
+            """
+        let object = try YAMLDecoder().objects(text, file: "route.yaml")[0]
+        let schema = try Self.httpRouteSchema()
+        let defaulted = SchemaValidator().applyingDefaults(to: object.value, schema: schema)
+        #expect(defaulted[FieldPath(parsing: "spec.rules[0].backendRefs[0].weight")] == 1)
+        #expect(defaulted[FieldPath(parsing: "spec.rules[0].backendRefs[0].group")] == "")
+        #expect(defaulted[FieldPath(parsing: "spec.rules[0].backendRefs[0].kind")] == "Service")
+        #expect(defaulted[FieldPath(parsing: "spec.rules[0].matches")] == [["path": ["type": "PathPrefix", "value": "/"]]])
+        #expect(defaulted[FieldPath(parsing: "spec.parentRefs[0].kind")] == "Gateway")
+        #expect(SchemaValidator().apiServerErrors(defaulted, against: schema).isEmpty)
+    }
+
+    @Test("a field the schema does not declare is found, as server-side apply refuses it")
+    func unknownFields() throws {
+        let schema = try Self.httpRouteSchema()
+        let value: JSONValue = ["apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                                "metadata": ["name": "web", "labels": ["a": "b"]],
+                                "spec": ["bogusField": true, "rules": [["backendRefs": [["name": "x", "port": 80, "extra": 1]]]]]]
+        #expect(SchemaValidator().unknownFields(value, against: schema).map(\.description)
+            == ["spec.bogusField", "spec.rules[0].backendRefs[0].extra"])
+    }
+
+    @Test("wrong types are TypeInvalid and block rule evaluation")
+    func typeErrors() throws {
+        let schema = try Self.httpRouteSchema()
+        let value: JSONValue = ["apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": ["name": "web"],
+                                "spec": ["hostnames": "not-a-list"]]
+        let errors = SchemaValidator().apiServerErrors(value, against: schema)
+        #expect(errors.first?.kind == .typeInvalid)
+        #expect(errors.first?.fieldText == "spec.hostnames")
+        #expect(errors.last?.fieldText == "<nil>")
+    }
+}
