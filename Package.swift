@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceAgent", "SluiceGit",
+                "SluiceAgent", "SluiceGit", "SluiceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

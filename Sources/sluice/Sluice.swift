@@ -10,6 +10,6 @@ struct Sluice: AsyncParsableCommand {
             them with server-side apply, reports drift, and steps canaries through its own proxy.
             Exit codes: 0 ok, 1 a problem found, 2 usage error.
             """,
-        subcommands: [Source.self, Version.self]
+        subcommands: [Source.self, Validate.self, Version.self]
     )
 }

@@ -103,3 +103,36 @@ struct SchemaValidatorTests {
         #expect(errors.last?.fieldText == "<nil>")
     }
 }
+
+@Suite("A catalog of CRD schemas: what `sluice validate` reports")
+struct SchemaCatalogTests {
+    @Test("problems carry the field, the server's message, and the line they are on")
+    func problemsWithLines() throws {
+        var catalog = SchemaCatalog()
+        for crd in SharedData.upstreamCRDs.values { catalog.add(crd: crd) }
+        let text = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: shop, namespace: demo}
+            spec:
+              rules:
+              - backendRefs:
+                - name: blue
+                  port: 8080
+                  weight: -1
+                bogus: true
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: blue}
+            """
+        let objects = try YAMLDecoder().objects(text, file: "shop.yaml")
+        let problems = try #require(catalog.problems(in: objects[0]))
+        #expect(problems.map(\.description) == [
+            "spec.rules[0].backendRefs[0].weight: Invalid value: -1: spec.rules[0].backendRefs[0].weight in body should be greater than or equal to 0",
+            "spec.rules[0].bogus: field not declared in schema",
+        ])
+        #expect(problems.map { objects[0].location(of: $0.field!)?.line } == [9, 10])
+        #expect(catalog.problems(in: objects[1]) == nil)
+    }
+}

@@ -4,6 +4,8 @@
 public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case required, invalid, notSupported, tooMany, tooLong, typeInvalid, duplicate, forbidden, notFound
+        /// A field the schema does not declare (server-side apply refuses the whole request).
+        case unknownField
 
         /// The text Kubernetes prints for the error type.
         var text: String {
@@ -16,6 +18,7 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
             case .duplicate: "Duplicate value"
             case .forbidden: "Forbidden"
             case .notFound: "Not found"
+            case .unknownField: "field not declared in schema"
             }
         }
 
@@ -31,6 +34,7 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
             case .duplicate: "FieldValueDuplicate"
             case .forbidden: "FieldValueForbidden"
             case .notFound: "FieldValueNotFound"
+            case .unknownField: "FieldValueUnknown"
             }
         }
 
@@ -38,7 +42,7 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
         var blocksRules: Bool {
             switch self {
             case .notSupported, .required, .tooLong, .tooMany, .typeInvalid: true
-            case .invalid, .duplicate, .forbidden, .notFound: false
+            case .invalid, .duplicate, .forbidden, .notFound, .unknownField: false
             }
         }
     }
@@ -70,7 +74,7 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
     public var body: String {
         var text = kind.text
         switch (kind, badValue) {
-        case (.required, _), (.forbidden, _), (.tooLong, _), (_, .omitted):
+        case (.required, _), (.forbidden, _), (.tooLong, _), (.unknownField, _), (_, .omitted):
             break
         case (_, .value(let value)):
             text += ": " + Self.goFormat(value)

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SluiceModel
+
+extension Sluice {
+    /// Offline validation of manifests against CRD schemas, with the API server's messages.
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate YAML manifests against CustomResourceDefinition schemas, offline.",
+            discussion: """
+                Prints one line per problem (file:line: Kind namespace/name: field: message) and exits 1 \
+                when there is any. CRDs come from --crds and from the manifests themselves. \
+                Built-in Gateway API schemas and CEL rules are not there yet (issue #12): \
+                without --crds, only CRDs found among the manifests are used.
+                """)
+
+        @Option(name: .long, help: "A directory (or file) of CustomResourceDefinitions to validate against.")
+        var crds: [String] = []
+
+        @Argument(help: "A YAML file or a directory of them.")
+        var path: String
+
+        func run() throws {
+            var catalog = SchemaCatalog()
+            for source in crds {
+                for (_, objects) in try load(source) {
+                    for crd in objects where crd.kind == "CustomResourceDefinition" { catalog.add(crd: crd) }
+                }
+            }
+            let manifests = try load(path)
+            for (_, objects) in manifests {
+                for crd in objects where crd.kind == "CustomResourceDefinition" { catalog.add(crd: crd) }
+            }
+            var problemCount = 0
+            var unchecked: [String] = []
+            var checked = 0
+            for (_, objects) in manifests {
+                for object in objects where object.kind != "CustomResourceDefinition" {
+                    guard let problems = catalog.problems(in: object) else {
+                        unchecked.append("\(object.apiVersion) \(object.kind)")
+                        continue
+                    }
+                    checked += 1
+                    for problem in problems {
+                        problemCount += 1
+                        let place = object.location(of: problem.field ?? .root).map { "\($0): " } ?? ""
+                        print("\(place)\(object.reference): \(problem.fieldText): \(problem.body)")
+                    }
+                }
+            }
+            if !unchecked.isEmpty {
+                let kinds = Set(unchecked).sorted().joined(separator: ", ")
+                printError("note: \(unchecked.count) object(s) not checked, no schema for: \(kinds)")
+            }
+            printError("\(checked) object(s) checked, \(problemCount) problem(s)")
+            if problemCount > 0 { throw ExitCode(1) }
+        }
+
+        /// Every YAML/JSON file under `path` (or `path` itself), parsed, in path order.
+        private func load(_ path: String) throws -> [(String, [Object])] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("\(path): no such file or directory")
+            }
+            var files: [String] = []
+            if isDirectory.boolValue {
+                let enumerator = FileManager.default.enumerator(atPath: path)
+                while let relative = enumerator?.nextObject() as? String {
+                    if [".yaml", ".yml", ".json"].contains(where: relative.hasSuffix) {
+                        files.append((path as NSString).appendingPathComponent(relative))
+                    }
+                }
+            } else {
+                files = [path]
+            }
+            var result: [(String, [Object])] = []
+            for file in files.sorted() {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                do {
+                    result.append((file, try YAMLDecoder().objects(text, file: file)))
+                } catch {
+                    print(error.description)
+                    throw ExitCode(1)
+                }
+            }
+            return result
+        }
+    }
+}
