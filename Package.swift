@@ -101,6 +101,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "ValidateBenchmark",
+            dependencies: ["SluiceModel"],
+            path: "Benchmarks/ValidateBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests, one target per module
 
         .testTarget(
