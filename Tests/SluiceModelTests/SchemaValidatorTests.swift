@@ -7,8 +7,6 @@ struct SchemaValidatorTests {
         (try? SharedData.fixture("07-crd-validation-errors.json"))?["steps"]?.arrayValue ?? []
     }()
 
-    /// Steps whose expected errors come from `x-kubernetes-validations` (CEL), not yet evaluated.
-    static let celSteps: Set<String> = ["07.6", "07.10"]
 
     static func validate(_ step: JSONValue) throws -> (ValidationFailure, expected: JSONValue) {
         let body = step[FieldPath(parsing: "request.body")]?.stringValue ?? ""
@@ -53,11 +51,7 @@ struct SchemaValidatorTests {
                 #expect(Self.causes(failure) == expected[FieldPath(parsing: "details.causes")]?.arrayValue, "\(id)")
             }
         }
-        if Self.celSteps.contains(id) {
-            withKnownIssue("CEL rules (x-kubernetes-validations) are not evaluated yet: issue #12") { check() }
-        } else {
-            check()
-        }
+        check()
     }
 
     @Test("defaults are filled in as the server fills them: weight, group, kind, path match")

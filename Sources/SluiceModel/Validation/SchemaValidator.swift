@@ -6,7 +6,9 @@ import Synchronization
 /// apiextensions validation does (kube-openapi's validators, then the translation to
 /// `field.Error`s), with the same messages.
 ///
-/// Not yet covered: `x-kubernetes-validations` (CEL rules, issue #12), string `format`s,
+/// CEL rules (`x-kubernetes-validations`) run after the schema checks, unless one of those
+/// blocks them, as on the server. Transition rules (`oldSelf`) run only when an old object is
+/// given. Not yet covered: the CEL cost limits, string `format`s,
 /// `allOf`/`anyOf`/`oneOf`/`not` combinators, and the ordering of several errors in one object
 /// (the server's order follows Go map iteration in places).
 public struct SchemaValidator: Sendable {
@@ -22,9 +24,13 @@ public struct SchemaValidator: Sendable {
 
     /// Errors as the API server returns them for a create or update: schema errors, then, when
     /// one of them stops CEL rules from running, the server's note that rules were skipped.
-    public func apiServerErrors(_ value: JSONValue, against schema: StructuralSchema) -> [FieldError] {
+    public func apiServerErrors(_ value: JSONValue, against schema: StructuralSchema, old: JSONValue? = nil)
+        -> [FieldError]
+    {
         var errors = validate(value, against: schema)
-        if errors.contains(where: { $0.kind.blocksRules }) {
+        if !errors.contains(where: { $0.kind.blocksRules }) {
+            checkRules(value, old: old, schema, at: .root, into: &errors)
+        } else {
             errors.append(FieldError(
                 .invalid, field: nil, badValue: .value(.null),
                 detail: "some validation rules were not checked because the object was invalid; "
@@ -201,6 +207,63 @@ public struct SchemaValidator: Sendable {
                 errors.append(invalid(path, value, "\(path) in body should be \(phrase) \(Self.bound(minimum))"))
             }
         }
+    }
+
+    // MARK: - CEL rules
+
+    private func checkRules(
+        _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]
+    ) {
+        if !schema.rules.isEmpty {
+            let evaluator = CELEvaluator()
+            var variables = ["self": CELValue(value)]
+            if let old { variables["oldSelf"] = CELValue(old) }
+            for rule in schema.rules where !rule.isTransition || old != nil {
+                let field = FieldPath(path.components + rule.fieldPath.components)
+                switch rule.expression {
+                case .failure(let error):
+                    errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "compilation failed: \(error)"))
+                case .success(let expression):
+                    do throws(CELError) {
+                        let result = try evaluator.evaluate(expression, variables: variables)
+                        guard result != .bool(true) else { continue }
+                        var detail = rule.message ?? "failed rule: \(rule.rule)"
+                        if let messageExpression = rule.messageExpression,
+                            case .string(let text)? = try? evaluator.evaluate(messageExpression, variables: variables),
+                            !text.isEmpty
+                        {
+                            detail = text
+                        }
+                        errors.append(FieldError(rule.reason, field: field, badValue: .omitted, detail: detail))
+                    } catch {
+                        errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "\(rule.rule): \(error)"))
+                    }
+                }
+            }
+        }
+        switch value {
+        case .object(let members):
+            for (name, member) in members {
+                let child = schema.properties[name] ?? schema.additionalProperties
+                guard let child else { continue }
+                let oldMember = schema.mapType == "atomic" ? nil : old?[name]
+                checkRules(member, old: oldMember, child, at: path.appending(name), into: &errors)
+            }
+        case .array(let items):
+            guard let itemSchema = schema.items else { return }
+            for (index, item) in items.enumerated() {
+                checkRules(item, old: Self.correlatedItem(item, in: old, schema: schema), itemSchema, at: path.appending(index), into: &errors)
+            }
+        default:
+            break
+        }
+    }
+
+    /// The old version of a list item, for transition rules: matched by map keys in a map list;
+    /// sets and atomic lists do not correlate, as on the server.
+    private static func correlatedItem(_ item: JSONValue, in old: JSONValue?, schema: StructuralSchema) -> JSONValue? {
+        guard schema.listType == "map", let oldItems = old?.arrayValue else { return nil }
+        return oldItems.first { candidate in schema.listMapKeys.allSatisfy { candidate[$0] == item[$0] } }
     }
 
     // MARK: - Helpers

@@ -32,8 +32,8 @@ public final class StructuralSchema: Sendable {
     public let listMapKeys: [String]
     /// `x-kubernetes-map-type`: granular or atomic.
     public let mapType: String?
-    /// `x-kubernetes-validations`, kept as written for the CEL evaluator.
-    public let rules: [JSONValue]
+    /// `x-kubernetes-validations`, compiled.
+    public let rules: [ValidationRule]
     public let allOf: [StructuralSchema]
     public let anyOf: [StructuralSchema]
     public let oneOf: [StructuralSchema]
@@ -77,11 +77,21 @@ public final class StructuralSchema: Sendable {
         listType = value["x-kubernetes-list-type"]?.stringValue
         listMapKeys = value["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
         mapType = value["x-kubernetes-map-type"]?.stringValue
-        rules = value["x-kubernetes-validations"]?.arrayValue ?? []
+        rules = value["x-kubernetes-validations"]?.arrayValue?.map(ValidationRule.init) ?? []
         allOf = value["allOf"]?.arrayValue?.map(StructuralSchema.init) ?? []
         anyOf = value["anyOf"]?.arrayValue?.map(StructuralSchema.init) ?? []
         oneOf = value["oneOf"]?.arrayValue?.map(StructuralSchema.init) ?? []
         not = value["not"].map(StructuralSchema.init)
+    }
+
+    /// Every rule in this schema and below it, with the path of the schema node it sits on
+    /// (`[]` marks list items, `{}` map values).
+    public func allRules(at path: String = "") -> [(path: String, rule: ValidationRule)] {
+        var found = rules.map { (path, $0) }
+        for (name, property) in properties { found += property.allRules(at: path + "." + name) }
+        if let items { found += items.allRules(at: path + "[]") }
+        if let additionalProperties { found += additionalProperties.allRules(at: path + "{}") }
+        return found
     }
 
     /// The schema of each served version of a CustomResourceDefinition, keyed by version name.

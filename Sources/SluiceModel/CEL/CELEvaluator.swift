@@ -1,0 +1,341 @@
+import Foundation
+import OrderedCollections
+
+/// Evaluates CEL expressions with the functions the Kubernetes API server offers to
+/// `x-kubernetes-validations` rules that Sluice meets: the standard operators and macros,
+/// string functions (`startsWith`, `endsWith`, `contains`, `matches`, `split`, `size`),
+/// conversions (`int`, `uint`, `double`, `string`, `duration`), and `in`.
+public struct CELEvaluator: Sendable {
+    public init() {}
+
+    /// Evaluates `expression` with `variables` bound (`self`, `oldSelf`, ...).
+    public func evaluate(_ expression: CELExpression, variables: [String: CELValue]) throws(CELError) -> CELValue {
+        var scope = variables
+        return try eval(expression, &scope)
+    }
+
+    private func eval(_ expression: CELExpression, _ scope: inout [String: CELValue]) throws(CELError) -> CELValue {
+        switch expression {
+        case .literal(let value):
+            return value
+        case .identifier(let name):
+            guard let value = scope[name] else { throw CELError("undeclared reference to '\(name)'") }
+            return value
+        case .select(let operand, let field):
+            let base = try eval(operand, &scope)
+            guard case .map(let members) = base else {
+                throw CELError("type '\(base.typeName)' does not support field selection")
+            }
+            guard let value = members[Self.unescape(field)] else { throw CELError("no such key: \(Self.unescape(field))") }
+            return value
+        case .presence(let operand, let field):
+            let base = try eval(operand, &scope)
+            guard case .map(let members) = base else {
+                throw CELError("invalid type for field selection: \(base.typeName)")
+            }
+            return .bool(members[Self.unescape(field)] != nil)
+        case .index(let operand, let indexExpression):
+            return try index(try eval(operand, &scope), try eval(indexExpression, &scope))
+        case .list(let items):
+            var values: [CELValue] = []
+            for item in items { values.append(try eval(item, &scope)) }
+            return .list(values)
+        case .map(let entries):
+            var members: OrderedDictionary<String, CELValue> = [:]
+            for entry in entries {
+                guard case .string(let key) = try eval(entry.key, &scope) else {
+                    throw CELError("map keys other than strings are not supported")
+                }
+                members[key] = try eval(entry.value, &scope)
+            }
+            return .map(members)
+        case .conditional(let condition, let then, let otherwise):
+            guard case .bool(let flag) = try eval(condition, &scope) else {
+                throw CELError("no matching overload for '_?_:_'")
+            }
+            return try eval(flag ? then : otherwise, &scope)
+        case .comprehension(let macro, let range, let variable, let arguments):
+            return try comprehension(macro, try eval(range, &scope), variable, arguments, &scope)
+        case .call(nil, "_&&_", let arguments):
+            return try logical(arguments, &scope, shortCircuit: false)
+        case .call(nil, "_||_", let arguments):
+            return try logical(arguments, &scope, shortCircuit: true)
+        case .call(let target, let function, let arguments):
+            var values: [CELValue] = []
+            if let target { values.append(try eval(target, &scope)) }
+            for argument in arguments { values.append(try eval(argument, &scope)) }
+            return try call(function, values, isMethod: target != nil)
+        }
+    }
+
+    /// `&&` and `||` are commutative in CEL: an error on one side is absorbed when the other
+    /// side decides the result.
+    private func logical(_ arguments: [CELExpression], _ scope: inout [String: CELValue], shortCircuit: Bool)
+        throws(CELError) -> CELValue
+    {
+        var firstError: CELError?
+        for argument in arguments {
+            do throws(CELError) {
+                let value = try eval(argument, &scope)
+                guard case .bool(let flag) = value else {
+                    throw CELError("no matching overload for '\(shortCircuit ? "_||_" : "_&&_")' applied to '(\(value.typeName))'")
+                }
+                if flag == shortCircuit { return .bool(shortCircuit) }
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return .bool(!shortCircuit)
+    }
+
+    private func comprehension(
+        _ macro: CELExpression.Macro, _ range: CELValue, _ variable: String, _ arguments: [CELExpression],
+        _ scope: inout [String: CELValue]
+    ) throws(CELError) -> CELValue {
+        let elements: [CELValue]
+        switch range {
+        case .list(let items): elements = items
+        case .map(let members): elements = members.keys.map(CELValue.string)
+        default: throw CELError("expression of type '\(range.typeName)' cannot be range of a comprehension")
+        }
+        let shadowed = scope[variable]
+        defer { scope[variable] = shadowed }
+        func predicate(_ element: CELValue, _ scope: inout [String: CELValue]) throws(CELError) -> Bool {
+            scope[variable] = element
+            guard case .bool(let flag) = try eval(arguments[0], &scope) else {
+                throw CELError("expected a boolean predicate in \(macro.rawValue)()")
+            }
+            return flag
+        }
+        switch macro {
+        case .all, .exists:
+            // Like && and ||, an error is absorbed by an element that decides the result.
+            var firstError: CELError?
+            for element in elements {
+                do throws(CELError) {
+                    if try predicate(element, &scope) == (macro == .exists) { return .bool(macro == .exists) }
+                } catch {
+                    if firstError == nil { firstError = error }
+                }
+            }
+            if let firstError { throw firstError }
+            return .bool(macro == .all)
+        case .existsOne:
+            var count = 0
+            for element in elements where try predicate(element, &scope) { count += 1 }
+            return .bool(count == 1)
+        case .filter:
+            var kept: [CELValue] = []
+            for element in elements where try predicate(element, &scope) { kept.append(element) }
+            return .list(kept)
+        case .map:
+            var mapped: [CELValue] = []
+            for element in elements {
+                if arguments.count == 2, try !predicate(element, &scope) { continue }
+                scope[variable] = element
+                mapped.append(try eval(arguments[arguments.count - 1], &scope))
+            }
+            return .list(mapped)
+        }
+    }
+
+    private func index(_ base: CELValue, _ key: CELValue) throws(CELError) -> CELValue {
+        switch (base, key) {
+        case (.list(let items), .int(let position)):
+            guard position >= 0, position < items.count else { throw CELError("index out of bounds: \(position)") }
+            return items[Int(position)]
+        case (.list(let items), .uint(let position)):
+            guard position < items.count else { throw CELError("index out of bounds: \(position)") }
+            return items[Int(position)]
+        case (.map(let members), .string(let name)):
+            guard let value = members[name] else { throw CELError("no such key: \(name)") }
+            return value
+        default:
+            throw CELError("no matching overload for '_[_]' applied to '(\(base.typeName), \(key.typeName))'")
+        }
+    }
+
+    // MARK: - Functions
+
+    private func call(_ function: String, _ values: [CELValue], isMethod: Bool) throws(CELError) -> CELValue {
+        let result: CELValue?
+        switch values.count {
+        case 1: result = try unaryCall(function, values[0], isMethod: isMethod)
+        case 2: result = try binaryCall(function, values[0], values[1], isMethod: isMethod)
+        default: result = nil
+        }
+        guard let result else {
+            let types = values.map(\.typeName).joined(separator: ", ")
+            throw CELError("found no matching overload for '\(function)' applied to '(\(types))'")
+        }
+        return result
+    }
+
+    private func unaryCall(_ function: String, _ value: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
+        switch (function, value) {
+        case ("!_", .bool(let flag)): return .bool(!flag)
+        case ("-_", .int(let number)):
+            guard number != .min else { throw CELError("integer overflow") }
+            return .int(-number)
+        case ("-_", .double(let number)): return .double(-number)
+        case ("size", .string(let text)): return .int(Int64(text.unicodeScalars.count))
+        case ("size", .bytes(let bytes)): return .int(Int64(bytes.count))
+        case ("size", .list(let items)): return .int(Int64(items.count))
+        case ("size", .map(let members)): return .int(Int64(members.count))
+        case ("lowerAscii", .string(let text)) where isMethod: return .string(text.lowercased())
+        case ("upperAscii", .string(let text)) where isMethod: return .string(text.uppercased())
+        case ("int", .int(let number)): return .int(number)
+        case ("int", .uint(let number)):
+            guard let value = Int64(exactly: number) else { throw CELError("integer overflow") }
+            return .int(value)
+        case ("int", .double(let number)):
+            guard let value = Int64(exactly: number.rounded(.towardZero)) else { throw CELError("integer overflow") }
+            return .int(value)
+        case ("int", .string(let text)):
+            guard let value = Int64(text) else { throw CELError("cannot convert '\(text)' to int") }
+            return .int(value)
+        case ("uint", .int(let number)):
+            guard let value = UInt64(exactly: number) else { throw CELError("unsigned integer overflow") }
+            return .uint(value)
+        case ("double", .int(let number)): return .double(Double(number))
+        case ("double", .uint(let number)): return .double(Double(number))
+        case ("double", .double(let number)): return .double(number)
+        case ("double", .string(let text)):
+            guard let value = Double(text) else { throw CELError("cannot convert '\(text)' to double") }
+            return .double(value)
+        case ("string", .string(let text)): return .string(text)
+        case ("string", .int(let number)): return .string(String(number))
+        case ("string", .uint(let number)): return .string(String(number))
+        case ("string", .double(let number)): return .string(GoFloat.format(number))
+        case ("string", .bool(let flag)): return .string(flag ? "true" : "false")
+        case ("duration", .string(let text)):
+            guard let nanoseconds = Self.parseDuration(text) else { throw CELError("invalid duration '\(text)'") }
+            return .duration(nanoseconds)
+        case ("type", let value): return .type(value.typeName)
+        default: return nil
+        }
+    }
+
+    private func binaryCall(_ function: String, _ first: CELValue, _ second: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
+        switch (function, first, second) {
+        case ("_==_", let a, let b): return .bool(Self.equal(a, b))
+        case ("_!=_", let a, let b): return .bool(!Self.equal(a, b))
+        case ("_<_", let a, let b): return .bool(try Self.compare(a, b) < 0)
+        case ("_<=_", let a, let b): return .bool(try Self.compare(a, b) <= 0)
+        case ("_>_", let a, let b): return .bool(try Self.compare(a, b) > 0)
+        case ("_>=_", let a, let b): return .bool(try Self.compare(a, b) >= 0)
+        case ("@in", let element, .list(let items)): return .bool(items.contains { Self.equal($0, element) })
+        case ("@in", .string(let key), .map(let members)): return .bool(members[key] != nil)
+        case ("_+_", .int(let a), .int(let b)): return .int(try Self.checked(a.addingReportingOverflow(b)))
+        case ("_-_", .int(let a), .int(let b)): return .int(try Self.checked(a.subtractingReportingOverflow(b)))
+        case ("_*_", .int(let a), .int(let b)): return .int(try Self.checked(a.multipliedReportingOverflow(by: b)))
+        case ("_/_", .int(let a), .int(let b)):
+            guard b != 0 else { throw CELError("division by zero") }
+            return .int(try Self.checked(a.dividedReportingOverflow(by: b)))
+        case ("_%_", .int(let a), .int(let b)):
+            guard b != 0 else { throw CELError("modulus by zero") }
+            return .int(try Self.checked(a.remainderReportingOverflow(dividingBy: b)))
+        case ("_+_", .uint(let a), .uint(let b)): return .uint(try Self.checked(a.addingReportingOverflow(b)))
+        case ("_-_", .uint(let a), .uint(let b)): return .uint(try Self.checked(a.subtractingReportingOverflow(b)))
+        case ("_+_", .double(let a), .double(let b)): return .double(a + b)
+        case ("_-_", .double(let a), .double(let b)): return .double(a - b)
+        case ("_*_", .double(let a), .double(let b)): return .double(a * b)
+        case ("_/_", .double(let a), .double(let b)): return .double(a / b)
+        case ("_+_", .string(let a), .string(let b)): return .string(a + b)
+        case ("_+_", .list(let a), .list(let b)): return .list(a + b)
+        case ("_+_", .duration(let a), .duration(let b)): return .duration(try Self.checked(a.addingReportingOverflow(b)))
+        case ("startsWith", .string(let text), .string(let prefix)) where isMethod: return .bool(text.hasPrefix(prefix))
+        case ("endsWith", .string(let text), .string(let suffix)) where isMethod: return .bool(text.hasSuffix(suffix))
+        case ("contains", .string(let text), .string(let part)) where isMethod:
+            return .bool(part.isEmpty || text.contains(part))
+        case ("matches", .string(let text), .string(let pattern)):
+            guard let regex = PatternCache.shared.regex(for: pattern) else {
+                throw CELError("invalid regular expression '\(pattern)'")
+            }
+            return .bool(regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil)
+        case ("split", .string(let text), .string(let separator)) where isMethod:
+            if separator.isEmpty { return .list(text.map { .string(String($0)) }) }
+            return .list(text.components(separatedBy: separator).map(CELValue.string))
+        default: return nil
+        }
+    }
+
+    private static func checked<T>(_ result: (partialValue: T, overflow: Bool)) throws(CELError) -> T {
+        guard !result.overflow else { throw CELError("integer overflow") }
+        return result.partialValue
+    }
+
+    /// CEL's heterogeneous equality: numbers compare by value across int, uint and double.
+    static func equal(_ a: CELValue, _ b: CELValue) -> Bool {
+        if let x = numeric(a), let y = numeric(b) { return x == y }
+        return a == b
+    }
+
+    private static func numeric(_ value: CELValue) -> Double? {
+        switch value {
+        case .int(let n): Double(n)
+        case .uint(let n): Double(n)
+        case .double(let n): n
+        default: nil
+        }
+    }
+
+    static func compare(_ a: CELValue, _ b: CELValue) throws(CELError) -> Int {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.uint(let x), .uint(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.string(let x), .string(let y)):
+            let (l, r) = (Array(x.utf8), Array(y.utf8))
+            return l == r ? 0 : (l.lexicographicallyPrecedes(r) ? -1 : 1)
+        case (.duration(let x), .duration(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
+        default:
+            if let x = numeric(a), let y = numeric(b) { return x < y ? -1 : (x == y ? 0 : 1) }
+            throw CELError("found no matching overload for comparison of '\(a.typeName)' and '\(b.typeName)'")
+        }
+    }
+
+    /// Go's time.ParseDuration: a sequence of decimal numbers with units ns, us, µs, ms, s, m, h.
+    static func parseDuration(_ text: String) -> Int64? {
+        var rest = Substring(text)
+        var negative = false
+        if rest.hasPrefix("-") || rest.hasPrefix("+") {
+            negative = rest.hasPrefix("-")
+            rest = rest.dropFirst()
+        }
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { return nil }
+        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 6e10), ("h", 3.6e12)]
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let (unit, scale) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else {
+                return nil
+            }
+            rest = rest.dropFirst(unit.count)
+            total += value * scale
+        }
+        guard total <= Double(Int64.max) else { return nil }
+        return Int64(negative ? -total : total)
+    }
+
+    /// Kubernetes escapes property names that are CEL keywords or contain characters CEL
+    /// identifiers cannot: `__namespace__`, `__dot__`, `__dash__`, `__slash__`, `__underscores__`.
+    static func unescape(_ name: String) -> String {
+        guard name.hasPrefix("__") else { return name }
+        if name.hasSuffix("__"), name.count > 4 {
+            let inner = String(name.dropFirst(2).dropLast(2))
+            let keywords: Set<String> = [
+                "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
+                "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
+            ]
+            if keywords.contains(inner) { return inner }
+        }
+        return name.replacingOccurrences(of: "__underscores__", with: "__")
+            .replacingOccurrences(of: "__dot__", with: ".").replacingOccurrences(of: "__dash__", with: "-")
+            .replacingOccurrences(of: "__slash__", with: "/")
+    }
+}
