@@ -4,8 +4,8 @@
 //     swift run -c release ValidateBenchmark [CRD-DIR] [--routes 10000]
 //
 // CRD-DIR defaults to ../shared/gateway-api/crds (upstream reference data, read at run time).
-// What is measured today is YAML parsing + defaulting + structural schema validation; CEL rules
-// are not evaluated yet, so the figure will grow when they are.
+// Measured: YAML parsing, defaulting, structural schema validation and every CEL rule of the
+// HTTPRoute schema (CEL cost limits are not computed yet).
 
 import Foundation
 import SluiceModel
@@ -73,15 +73,15 @@ for _ in 0..<5 {
     parse.append(try seconds { objects = try YAMLDecoder().objects(stream, file: "routes.yaml") })
     validate.append(seconds {
         problems = 0
-        for object in objects { problems += catalog.problems(in: object)?.count ?? 1 }
+        problems = catalog.problems(in: objects).reduce(0) { $0 + ($1?.count ?? 1) }
     })
 }
 precondition(objects.count == routeCount && problems == 0, "expected \(routeCount) valid routes, found \(problems) problems")
 let parseBest = parse.min()!
 let validateBest = validate.min()!
 let total = parseBest + validateBest
-print("\(routeCount) HTTPRoutes (\(stream.utf8.count / 1024) KiB of YAML), best of 5:")
+print("\(routeCount) HTTPRoutes (\(stream.utf8.count / 1024) KiB of YAML), best of 5, \(ProcessInfo.processInfo.activeProcessorCount) cores:")
 print(String(format: "  parse YAML → Objects      %7.1f ms", parseBest * 1000))
-print(String(format: "  default + validate schema %7.1f ms", validateBest * 1000))
+print(String(format: "  default + schema + CEL    %7.1f ms", validateBest * 1000))
 print(String(format: "  total                     %7.1f ms", total * 1000))
-print(String(format: "  ratio to the 1 s target = %.2f (%@); CEL rules not yet evaluated", total / 1.0, total < 1.0 ? "met" : "NOT met"))
+print(String(format: "  ratio to the 1 s target = %.2f (%@)", total / 1.0, total < 1.0 ? "met" : "NOT met"))

@@ -170,3 +170,38 @@ struct YAMLDecoderTests {
         #expect(value["code"] == .integer(409))
     }
 }
+
+@Suite("Large streams, parsed in pieces on all cores")
+struct LargeStreamTests {
+    static func stream(count: Int, brokenAt broken: Int? = nil) -> String {
+        var text = ""
+        for index in 0..<count {
+            text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-\(index)\ndata:\n  key: \"\(String(repeating: "x", count: 80))\"\n"
+            if index == broken { text += "  bad: [unclosed\n" }
+        }
+        return text
+    }
+
+    @Test("every document, in order, with lines counted from the top of the file")
+    func orderAndLines() throws {
+        let text = Self.stream(count: 3000)
+        #expect(text.utf8.count > 256 * 1024)
+        let objects = try YAMLDecoder().objects(text, file: "big.yaml")
+        #expect(objects.map(\.name) == (0..<3000).map { "cm-\($0)" })
+        // Each document is 7 lines; document n starts at line 7n + 2 (after its ---).
+        #expect(objects[2999].location()?.line == 7 * 2999 + 2)
+        #expect(objects[2999].location(of: FieldPath(parsing: "metadata.name"))?.line == 7 * 2999 + 5)
+    }
+
+    @Test("an error deep in a large stream names its line in the whole file")
+    func errorLine() {
+        let text = Self.stream(count: 3000, brokenAt: 2500)
+        do {
+            _ = try YAMLDecoder().objects(text, file: "big.yaml")
+            Issue.record("accepted a broken stream")
+        } catch {
+            // The broken line follows document 2500's seven lines.
+            #expect(error.location.line >= 7 * 2501 + 1 && error.location.line <= 7 * 2501 + 3, "\(error)")
+        }
+    }
+}

@@ -10,11 +10,11 @@ public struct CELEvaluator: Sendable {
 
     /// Evaluates `expression` with `variables` bound (`self`, `oldSelf`, ...).
     public func evaluate(_ expression: CELExpression, variables: [String: CELValue]) throws(CELError) -> CELValue {
-        var scope = variables
+        var scope = CELScope(bindings: variables.map { ($0.key, $0.value) })
         return try eval(expression, &scope)
     }
 
-    private func eval(_ expression: CELExpression, _ scope: inout [String: CELValue]) throws(CELError) -> CELValue {
+    private func eval(_ expression: CELExpression, _ scope: inout CELScope) throws(CELError) -> CELValue {
         switch expression {
         case .literal(let value):
             return value
@@ -23,17 +23,17 @@ public struct CELEvaluator: Sendable {
             return value
         case .select(let operand, let field):
             let base = try eval(operand, &scope)
-            guard case .map(let members) = base else {
+            guard let member = base.member(Self.unescape(field)) else {
                 throw CELError("type '\(base.typeName)' does not support field selection")
             }
-            guard let value = members[Self.unescape(field)] else { throw CELError("no such key: \(Self.unescape(field))") }
+            guard let value = member else { throw CELError("no such key: \(Self.unescape(field))") }
             return value
         case .presence(let operand, let field):
             let base = try eval(operand, &scope)
-            guard case .map(let members) = base else {
+            guard let member = base.member(Self.unescape(field)) else {
                 throw CELError("invalid type for field selection: \(base.typeName)")
             }
-            return .bool(members[Self.unescape(field)] != nil)
+            return .bool(member != nil)
         case .index(let operand, let indexExpression):
             return try index(try eval(operand, &scope), try eval(indexExpression, &scope))
         case .list(let items):
@@ -70,7 +70,7 @@ public struct CELEvaluator: Sendable {
 
     /// `&&` and `||` are commutative in CEL: an error on one side is absorbed when the other
     /// side decides the result.
-    private func logical(_ arguments: [CELExpression], _ scope: inout [String: CELValue], shortCircuit: Bool)
+    private func logical(_ arguments: [CELExpression], _ scope: inout CELScope, shortCircuit: Bool)
         throws(CELError) -> CELValue
     {
         var firstError: CELError?
@@ -91,17 +91,14 @@ public struct CELEvaluator: Sendable {
 
     private func comprehension(
         _ macro: CELExpression.Macro, _ range: CELValue, _ variable: String, _ arguments: [CELExpression],
-        _ scope: inout [String: CELValue]
+        _ scope: inout CELScope
     ) throws(CELError) -> CELValue {
-        let elements: [CELValue]
-        switch range {
-        case .list(let items): elements = items
-        case .map(let members): elements = members.keys.map(CELValue.string)
-        default: throw CELError("expression of type '\(range.typeName)' cannot be range of a comprehension")
+        guard let elements = range.listElements ?? range.mapKeys?.map(CELValue.string) else {
+            throw CELError("expression of type '\(range.typeName)' cannot be range of a comprehension")
         }
         let shadowed = scope[variable]
         defer { scope[variable] = shadowed }
-        func predicate(_ element: CELValue, _ scope: inout [String: CELValue]) throws(CELError) -> Bool {
+        func predicate(_ element: CELValue, _ scope: inout CELScope) throws(CELError) -> Bool {
             scope[variable] = element
             guard case .bool(let flag) = try eval(arguments[0], &scope) else {
                 throw CELError("expected a boolean predicate in \(macro.rawValue)()")
@@ -142,6 +139,12 @@ public struct CELEvaluator: Sendable {
 
     private func index(_ base: CELValue, _ key: CELValue) throws(CELError) -> CELValue {
         switch (base, key) {
+        case (.jsonList(let items), .int(let position)):
+            guard position >= 0, position < items.count else { throw CELError("index out of bounds: \(position)") }
+            return CELValue(items[Int(position)])
+        case (.jsonMap, .string(let name)):
+            guard let value = base.member(name) ?? nil else { throw CELError("no such key: \(name)") }
+            return value
         case (.list(let items), .int(let position)):
             guard position >= 0, position < items.count else { throw CELError("index out of bounds: \(position)") }
             return items[Int(position)]
@@ -181,8 +184,8 @@ public struct CELEvaluator: Sendable {
         case ("-_", .double(let number)): return .double(-number)
         case ("size", .string(let text)): return .int(Int64(text.unicodeScalars.count))
         case ("size", .bytes(let bytes)): return .int(Int64(bytes.count))
-        case ("size", .list(let items)): return .int(Int64(items.count))
-        case ("size", .map(let members)): return .int(Int64(members.count))
+        case ("size", .list), ("size", .jsonList), ("size", .map), ("size", .jsonMap):
+            return .int(Int64(value.containerCount ?? 0))
         case ("lowerAscii", .string(let text)) where isMethod: return .string(text.lowercased())
         case ("upperAscii", .string(let text)) where isMethod: return .string(text.uppercased())
         case ("int", .int(let number)): return .int(number)
@@ -226,7 +229,8 @@ public struct CELEvaluator: Sendable {
         case ("_>_", let a, let b): return .bool(try Self.compare(a, b) > 0)
         case ("_>=_", let a, let b): return .bool(try Self.compare(a, b) >= 0)
         case ("@in", let element, .list(let items)): return .bool(items.contains { Self.equal($0, element) })
-        case ("@in", .string(let key), .map(let members)): return .bool(members[key] != nil)
+        case ("@in", let element, .jsonList(let items)): return .bool(items.contains { Self.equal(CELValue($0), element) })
+        case ("@in", .string(let key), .map), ("@in", .string(let key), .jsonMap): return .bool((second.member(key) ?? nil) != nil)
         case ("_+_", .int(let a), .int(let b)): return .int(try Self.checked(a.addingReportingOverflow(b)))
         case ("_-_", .int(let a), .int(let b)): return .int(try Self.checked(a.subtractingReportingOverflow(b)))
         case ("_*_", .int(let a), .int(let b)): return .int(try Self.checked(a.multipliedReportingOverflow(by: b)))
@@ -243,7 +247,8 @@ public struct CELEvaluator: Sendable {
         case ("_*_", .double(let a), .double(let b)): return .double(a * b)
         case ("_/_", .double(let a), .double(let b)): return .double(a / b)
         case ("_+_", .string(let a), .string(let b)): return .string(a + b)
-        case ("_+_", .list(let a), .list(let b)): return .list(a + b)
+        case ("_+_", .list, .list), ("_+_", .jsonList, .jsonList), ("_+_", .list, .jsonList), ("_+_", .jsonList, .list):
+            return .list((first.listElements ?? []) + (second.listElements ?? []))
         case ("_+_", .duration(let a), .duration(let b)): return .duration(try Self.checked(a.addingReportingOverflow(b)))
         case ("startsWith", .string(let text), .string(let prefix)) where isMethod: return .bool(text.hasPrefix(prefix))
         case ("endsWith", .string(let text), .string(let suffix)) where isMethod: return .bool(text.hasSuffix(suffix))
@@ -269,6 +274,13 @@ public struct CELEvaluator: Sendable {
     /// CEL's heterogeneous equality: numbers compare by value across int, uint and double.
     static func equal(_ a: CELValue, _ b: CELValue) -> Bool {
         if let x = numeric(a), let y = numeric(b) { return x == y }
+        if let left = a.listElements, let right = b.listElements {
+            return left.count == right.count && zip(left, right).allSatisfy { equal($0, $1) }
+        }
+        if let leftKeys = a.mapKeys, let rightKeys = b.mapKeys {
+            return Set(leftKeys) == Set(rightKeys)
+                && leftKeys.allSatisfy { key in equal((a.member(key) ?? nil) ?? .null, (b.member(key) ?? nil) ?? .null) }
+        }
         return a == b
     }
 
@@ -322,20 +334,41 @@ public struct CELEvaluator: Sendable {
         return Int64(negative ? -total : total)
     }
 
+    private static let escapedKeywords: Set<String> = [
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
+        "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
+    ]
+
     /// Kubernetes escapes property names that are CEL keywords or contain characters CEL
     /// identifiers cannot: `__namespace__`, `__dot__`, `__dash__`, `__slash__`, `__underscores__`.
     static func unescape(_ name: String) -> String {
         guard name.hasPrefix("__") else { return name }
         if name.hasSuffix("__"), name.count > 4 {
             let inner = String(name.dropFirst(2).dropLast(2))
-            let keywords: Set<String> = [
-                "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-                "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
-            ]
-            if keywords.contains(inner) { return inner }
+            if escapedKeywords.contains(inner) { return inner }
         }
         return name.replacingOccurrences(of: "__underscores__", with: "__")
             .replacingOccurrences(of: "__dot__", with: ".").replacingOccurrences(of: "__dash__", with: "-")
             .replacingOccurrences(of: "__slash__", with: "/")
+    }
+}
+
+/// The variables in scope: a handful at most (`self`, `oldSelf`, comprehension variables), so a
+/// short list searched from the innermost binding outwards beats hashing every identifier.
+struct CELScope {
+    var bindings: [(name: String, value: CELValue)]
+
+    subscript(name: String) -> CELValue? {
+        get {
+            for binding in bindings.reversed() where binding.name == name { return binding.value }
+            return nil
+        }
+        set {
+            if let index = bindings.lastIndex(where: { $0.name == name }) {
+                if let newValue { bindings[index].value = newValue } else { bindings.remove(at: index) }
+            } else if let newValue {
+                bindings.append((name, newValue))
+            }
+        }
     }
 }

@@ -15,6 +15,10 @@ public enum CELValue: Sendable, Equatable {
     /// A duration, in nanoseconds (`duration('1h')`).
     case duration(Int64)
     case type(String)
+    /// A list or map straight from an object, converted element by element only when a rule
+    /// reaches into it: rules on large objects look at a few fields.
+    case jsonList([JSONValue])
+    case jsonMap(OrderedDictionary<String, JSONValue>)
 
     public init(_ json: JSONValue) {
         switch json {
@@ -23,8 +27,48 @@ public enum CELValue: Sendable, Equatable {
         case .integer(let number): self = .int(number)
         case .number(let number): self = .double(number)
         case .string(let text): self = .string(text)
-        case .array(let items): self = .list(items.map(CELValue.init))
-        case .object(let members): self = .map(members.mapValues(CELValue.init))
+        case .array(let items): self = .jsonList(items)
+        case .object(let members): self = .jsonMap(members)
+        }
+    }
+
+    /// The elements of a list, or nil for anything else.
+    var listElements: [CELValue]? {
+        switch self {
+        case .list(let items): items
+        case .jsonList(let items): items.map(CELValue.init)
+        default: nil
+        }
+    }
+
+    /// The keys of a map, in order, or nil for anything else.
+    var mapKeys: [String]? {
+        switch self {
+        case .map(let members): Array(members.keys)
+        case .jsonMap(let members): Array(members.keys)
+        default: nil
+        }
+    }
+
+    var isMap: Bool { mapKeys != nil }
+
+    /// `value[key]` for a map: `.some(nil)` when the key is absent, nil when this is no map.
+    func member(_ key: String) -> CELValue?? {
+        switch self {
+        case .map(let members): .some(members[key])
+        case .jsonMap(let members): .some(members[key].map(CELValue.init))
+        default: nil
+        }
+    }
+
+    /// Size of a list or map.
+    var containerCount: Int? {
+        switch self {
+        case .list(let items): items.count
+        case .jsonList(let items): items.count
+        case .map(let members): members.count
+        case .jsonMap(let members): members.count
+        default: nil
         }
     }
 
@@ -37,8 +81,8 @@ public enum CELValue: Sendable, Equatable {
         case .double: "double"
         case .string: "string"
         case .bytes: "bytes"
-        case .list: "list"
-        case .map: "map"
+        case .list, .jsonList: "list"
+        case .map, .jsonMap: "map"
         case .duration: "google.protobuf.Duration"
         case .type: "type"
         }

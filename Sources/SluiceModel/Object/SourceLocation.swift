@@ -1,3 +1,5 @@
+import Yams
+
 /// Where something came from in the user's files: a path (relative to the repository or the
 /// directory given), a 1-based line and column.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
@@ -15,40 +17,64 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line)" }
 }
 
-/// The line and column of every field of one document, keyed by field path, so that an error
-/// about `spec.rules[1].backendRefs[0].weight` can name the line it is on.
+/// Where the fields of one document were written. Lines are found on demand, by reading the
+/// document again: they are needed only for the few fields an error names, and recording the
+/// line of every field of every object up front cost more than parsing did.
 public struct SourcePositions: Sendable, Hashable {
     public var file: String
-    var lines: [FieldPath: (line: Int, column: Int)]
+    /// The whole text of the file, shared by every document read from it.
+    let text: String
+    /// Which document of the file (0-based).
+    let documentIndex: Int
+    /// Where the document's root starts.
+    let start: SourceLocation
 
-    public init(file: String) {
+    init(file: String, text: String, documentIndex: Int, start: SourceLocation) {
         self.file = file
-        self.lines = [:]
+        self.text = text
+        self.documentIndex = documentIndex
+        self.start = start
     }
 
-    mutating func record(_ path: FieldPath, line: Int, column: Int) {
-        lines[path] = (line, column)
-    }
-
-    /// The location of `path`, or of its nearest recorded ancestor.
+    /// The location of `path`, or of its nearest ancestor that is written in the file: for a
+    /// mapping entry the line of its key, for a list item the line of the item.
     public func location(of path: FieldPath) -> SourceLocation? {
-        var components = path.components
-        while true {
-            if let found = lines[FieldPath(components)] {
-                return SourceLocation(file: file, line: found.line, column: found.column)
+        guard !path.isRoot else { return start }
+        guard let parser = try? Parser(yaml: text, resolver: .basic), var node = Self.document(documentIndex, of: parser)
+        else { return start }
+        var found = start
+        for component in path.components {
+            switch (component, node) {
+            case (.key(let key), .mapping(let mapping)):
+                guard let (keyNode, value) = mapping.first(where: { $0.key.scalar?.string == key }) else { return found }
+                if let mark = keyNode.mark { found = SourceLocation(file: file, line: mark.line, column: mark.column) }
+                node = value
+            case (.index(let index), .sequence(let sequence)):
+                guard sequence.indices.contains(index) else { return found }
+                node = sequence[index]
+                if let mark = node.mark { found = SourceLocation(file: file, line: mark.line, column: mark.column) }
+            default:
+                return found
             }
-            guard !components.isEmpty else { return nil }
-            components.removeLast()
         }
+        return found
+    }
+
+    private static func document(_ index: Int, of parser: Parser) -> Node? {
+        var current = 0
+        while let root = try? parser.nextRoot() {
+            if current == index { return root }
+            current += 1
+        }
+        return nil
     }
 
     public static func == (lhs: SourcePositions, rhs: SourcePositions) -> Bool {
-        lhs.file == rhs.file && lhs.lines.count == rhs.lines.count
-            && lhs.lines.allSatisfy { key, value in rhs.lines[key].map { $0 == value } ?? false }
+        lhs.file == rhs.file && lhs.documentIndex == rhs.documentIndex && lhs.start == rhs.start
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(file)
-        hasher.combine(lines.count)
+        hasher.combine(documentIndex)
     }
 }

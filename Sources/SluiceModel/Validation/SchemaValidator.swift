@@ -18,7 +18,8 @@ public struct SchemaValidator: Sendable {
     /// `apiVersion`, `kind` and `metadata` are the server's business and are skipped.
     public func validate(_ value: JSONValue, against schema: StructuralSchema) -> [FieldError] {
         var errors: [FieldError] = []
-        check(value, schema, at: .root, into: &errors)
+        var path = PathStack()
+        check(value, schema, at: &path, into: &errors)
         return errors
     }
 
@@ -29,7 +30,8 @@ public struct SchemaValidator: Sendable {
     {
         var errors = validate(value, against: schema)
         if !errors.contains(where: { $0.kind.blocksRules }) {
-            checkRules(value, old: old, schema, at: .root, into: &errors)
+            var path = PathStack()
+            checkRules(value, old: old, schema, at: &path, into: &errors)
         } else {
             errors.append(FieldError(
                 .invalid, field: nil, badValue: .value(.null),
@@ -50,33 +52,53 @@ public struct SchemaValidator: Sendable {
     /// Fills in `default`s the way the API server does when it decodes an object: a missing
     /// property with a default gets it, inside objects and list items that exist.
     public func applyingDefaults(to value: JSONValue, schema: StructuralSchema) -> JSONValue {
+        defaulted(value, schema) ?? value
+    }
+
+    /// The value with defaults filled in, or nil when nothing needed filling (so that a whole
+    /// object is not rebuilt to change nothing).
+    private func defaulted(_ value: JSONValue, _ schema: StructuralSchema) -> JSONValue? {
         switch value {
-        case .object(var members):
+        case .object(let members):
+            var updated: OrderedDictionary<String, JSONValue>?
             for (name, propertySchema) in schema.properties {
-                if members[name] == nil, let defaultValue = propertySchema.defaultValue {
-                    members[name] = defaultValue
-                }
                 if let member = members[name] {
-                    members[name] = applyingDefaults(to: member, schema: propertySchema)
+                    if let changed = defaulted(member, propertySchema) {
+                        if updated == nil { updated = members }
+                        updated![name] = changed
+                    }
+                } else if let defaultValue = propertySchema.defaultValue {
+                    if updated == nil { updated = members }
+                    updated![name] = defaulted(defaultValue, propertySchema) ?? defaultValue
                 }
             }
             if let additional = schema.additionalProperties {
                 for (name, member) in members where schema.properties[name] == nil {
-                    members[name] = applyingDefaults(to: member, schema: additional)
+                    if let changed = defaulted(member, additional) {
+                        if updated == nil { updated = members }
+                        updated![name] = changed
+                    }
                 }
             }
-            return .object(members)
+            return updated.map(JSONValue.object)
         case .array(let items):
-            guard let itemSchema = schema.items else { return value }
-            return .array(items.map { applyingDefaults(to: $0, schema: itemSchema) })
+            guard let itemSchema = schema.items else { return nil }
+            var updated: [JSONValue]?
+            for (index, item) in items.enumerated() {
+                if let changed = defaulted(item, itemSchema) {
+                    if updated == nil { updated = items }
+                    updated![index] = changed
+                }
+            }
+            return updated.map(JSONValue.array)
         default:
-            return value
+            return nil
         }
     }
 
     // MARK: - Checks
 
-    private func check(_ value: JSONValue, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+    private func check(_ value: JSONValue, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]) {
         if case .null = value {
             if !schema.nullable, let type = schema.type {
                 errors.append(typeError(path, value, expected: type))
@@ -93,33 +115,33 @@ public struct SchemaValidator: Sendable {
         }
         switch value {
         case .object(let members):
-            checkObject(members, schema, at: path, into: &errors)
+            checkObject(members, schema, at: &path, into: &errors)
         case .array(let items):
-            checkArray(items, schema, at: path, into: &errors)
+            checkArray(items, schema, at: &path, into: &errors)
         case .string(let text):
-            checkString(text, schema, at: path, into: &errors)
+            checkString(text, schema, at: &path, into: &errors)
         case .integer(let number):
-            checkNumber(Double(number), value, schema, at: path, into: &errors)
+            checkNumber(Double(number), value, schema, at: &path, into: &errors)
         case .number(let number):
-            checkNumber(number, value, schema, at: path, into: &errors)
+            checkNumber(number, value, schema, at: &path, into: &errors)
         case .bool, .null:
             break
         }
         if let allowed = schema.enumValues, !allowed.contains(where: { Self.equalForEnum($0, value) }) {
             let values = allowed.map { $0.stringValue.map(FieldError.goQuote) ?? $0.jsonText() }
             errors.append(FieldError(
-                .notSupported, field: path, badValue: .value(value),
+                .notSupported, field: path.fieldPath, badValue: .value(value),
                 detail: "supported values: " + values.joined(separator: ", ")))
         }
     }
 
     private func checkObject(
         _ members: OrderedDictionary<String, JSONValue>, _ schema: StructuralSchema,
-        at path: FieldPath, into errors: inout [FieldError]
+        at path: inout PathStack, into errors: inout [FieldError]
     ) {
         for name in schema.required where members[name] == nil {
-            if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
-            errors.append(FieldError(.required, field: path.appending(name)))
+            if path.isRoot, Self.serverOwnedRootFields.contains(name) { continue }
+            errors.append(FieldError(.required, field: path.fieldPath.appending(name)))
         }
         if let maximum = schema.maxProperties, members.count > maximum {
             errors.append(invalid(path, .integer(Int64(members.count)), "\(path) in body should have at most \(maximum) properties"))
@@ -128,19 +150,23 @@ public struct SchemaValidator: Sendable {
             errors.append(invalid(path, .integer(Int64(members.count)), "\(path) in body should have at least \(minimum) properties"))
         }
         for (name, member) in members {
-            if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
+            if path.isRoot, Self.serverOwnedRootFields.contains(name) { continue }
             if let propertySchema = schema.properties[name] {
-                check(member, propertySchema, at: path.appending(name), into: &errors)
+                path.push(.key(name))
+                check(member, propertySchema, at: &path, into: &errors)
+                path.pop()
             } else if let additional = schema.additionalProperties {
-                check(member, additional, at: path.appending(name), into: &errors)
+                path.push(.key(name))
+                check(member, additional, at: &path, into: &errors)
+                path.pop()
             }
         }
     }
 
-    private func checkArray(_ items: [JSONValue], _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+    private func checkArray(_ items: [JSONValue], _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]) {
         if let maximum = schema.maxItems, items.count > maximum {
             errors.append(FieldError(
-                .tooMany, field: path, badValue: .value(.integer(Int64(items.count))),
+                .tooMany, field: path.fieldPath, badValue: .value(.integer(Int64(items.count))),
                 detail: "must have at most \(maximum) items"))
         }
         if let minimum = schema.minItems, items.count < minimum {
@@ -148,7 +174,9 @@ public struct SchemaValidator: Sendable {
         }
         if let itemSchema = schema.items {
             for (index, item) in items.enumerated() {
-                check(item, itemSchema, at: path.appending(index), into: &errors)
+                path.push(.index(index))
+                check(item, itemSchema, at: &path, into: &errors)
+                path.pop()
             }
         }
         switch schema.listType {
@@ -156,7 +184,7 @@ public struct SchemaValidator: Sendable {
             var seen: [JSONValue] = []
             for (index, item) in items.enumerated() {
                 if seen.contains(item) {
-                    errors.append(FieldError(.duplicate, field: path.appending(index), badValue: .value(item)))
+                    errors.append(FieldError(.duplicate, field: path.fieldPath.appending(index), badValue: .value(item)))
                 } else {
                     seen.append(item)
                 }
@@ -169,7 +197,7 @@ public struct SchemaValidator: Sendable {
                     let shown: JSONValue = schema.listMapKeys.count == 1
                         ? (key[0] ?? .null)
                         : .object(.init(uniqueKeysWithValues: zip(schema.listMapKeys, key.map { $0 ?? .null })))
-                    errors.append(FieldError(.duplicate, field: path.appending(index), badValue: .value(shown)))
+                    errors.append(FieldError(.duplicate, field: path.fieldPath.appending(index), badValue: .value(shown)))
                 } else {
                     seen.append(key)
                 }
@@ -179,10 +207,10 @@ public struct SchemaValidator: Sendable {
         }
     }
 
-    private func checkString(_ text: String, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]) {
+    private func checkString(_ text: String, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]) {
         let length = text.unicodeScalars.count
         if let maximum = schema.maxLength, length > maximum {
-            errors.append(FieldError(.tooLong, field: path, badValue: .value(.string(text)), detail: "may not be more than \(maximum) bytes"))
+            errors.append(FieldError(.tooLong, field: path.fieldPath, badValue: .value(.string(text)), detail: "may not be more than \(maximum) bytes"))
         }
         if let minimum = schema.minLength, length < minimum {
             errors.append(invalid(path, .string(text), "\(path) in body should be at least \(minimum) chars long"))
@@ -193,7 +221,7 @@ public struct SchemaValidator: Sendable {
     }
 
     private func checkNumber(
-        _ number: Double, _ value: JSONValue, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]
+        _ number: Double, _ value: JSONValue, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]
     ) {
         if let maximum = schema.maximum {
             if schema.exclusiveMaximum ? number >= maximum : number > maximum {
@@ -212,14 +240,14 @@ public struct SchemaValidator: Sendable {
     // MARK: - CEL rules
 
     private func checkRules(
-        _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: FieldPath, into errors: inout [FieldError]
+        _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]
     ) {
         if !schema.rules.isEmpty {
             let evaluator = CELEvaluator()
             var variables = ["self": CELValue(value)]
             if let old { variables["oldSelf"] = CELValue(old) }
             for rule in schema.rules where !rule.isTransition || old != nil {
-                let field = FieldPath(path.components + rule.fieldPath.components)
+                let field = FieldPath(path.fieldPath.components + rule.fieldPath.components)
                 switch rule.expression {
                 case .failure(let error):
                     errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "compilation failed: \(error)"))
@@ -247,12 +275,16 @@ public struct SchemaValidator: Sendable {
                 let child = schema.properties[name] ?? schema.additionalProperties
                 guard let child else { continue }
                 let oldMember = schema.mapType == "atomic" ? nil : old?[name]
-                checkRules(member, old: oldMember, child, at: path.appending(name), into: &errors)
+                path.push(.key(name))
+                checkRules(member, old: oldMember, child, at: &path, into: &errors)
+                path.pop()
             }
         case .array(let items):
             guard let itemSchema = schema.items else { return }
             for (index, item) in items.enumerated() {
-                checkRules(item, old: Self.correlatedItem(item, in: old, schema: schema), itemSchema, at: path.appending(index), into: &errors)
+                path.push(.index(index))
+                checkRules(item, old: Self.correlatedItem(item, in: old, schema: schema), itemSchema, at: &path, into: &errors)
+                path.pop()
             }
         default:
             break
@@ -274,13 +306,15 @@ public struct SchemaValidator: Sendable {
         return GoFloat.format(number)
     }
 
-    private func invalid(_ path: FieldPath, _ value: JSONValue, _ detail: String) -> FieldError {
-        FieldError(.invalid, field: path, badValue: .value(value), detail: detail)
+    private static let serverOwnedRootFields: Set<String> = ["apiVersion", "kind", "metadata"]
+
+    private func invalid(_ path: PathStack, _ value: JSONValue, _ detail: String) -> FieldError {
+        FieldError(.invalid, field: path.fieldPath, badValue: .value(value), detail: detail)
     }
 
-    private func typeError(_ path: FieldPath, _ value: JSONValue, expected: String) -> FieldError {
+    private func typeError(_ path: PathStack, _ value: JSONValue, expected: String) -> FieldError {
         FieldError(
-            .typeInvalid, field: path, badValue: .value(value),
+            .typeInvalid, field: path.fieldPath, badValue: .value(value),
             detail: "\(path) in body must be of type \(expected): \(FieldError.goQuote(value.typeName))")
     }
 
@@ -308,7 +342,7 @@ public struct SchemaValidator: Sendable {
         switch value {
         case .object(let members):
             for (name, member) in members {
-                if path.isRoot, ["apiVersion", "kind", "metadata"].contains(name) { continue }
+                if path.isRoot, Self.serverOwnedRootFields.contains(name) { continue }
                 if let propertySchema = schema.properties[name] {
                     collectUnknown(member, propertySchema, at: path.appending(name), into: &found)
                 } else if let additional = schema.additionalProperties {
@@ -334,6 +368,18 @@ public struct SchemaValidator: Sendable {
         let range = NSRange(text.startIndex..., in: text)
         return regex.firstMatch(in: text, range: range) != nil
     }
+}
+
+/// The path of the node being checked, kept as a stack so that descending costs nothing
+/// until an error needs the path.
+struct PathStack: CustomStringConvertible {
+    private var components: [FieldPath.Component] = []
+
+    mutating func push(_ component: FieldPath.Component) { components.append(component) }
+    mutating func pop() { components.removeLast() }
+    var isRoot: Bool { components.isEmpty }
+    var fieldPath: FieldPath { FieldPath(components) }
+    var description: String { fieldPath.description }
 }
 
 /// Compiled patterns, shared: validating 10,000 routes must not compile the same pattern 10,000 times.

@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import OrderedCollections
+import Synchronization
 import Yams
 
 /// Reads YAML (and JSON, its subset) into `JSONValue` trees and `Object`s, keeping key order and
@@ -31,26 +33,102 @@ public struct YAMLDecoder: Sendable {
 
     /// Every document of a multi-document stream, empty ones included (as null).
     public func documents(_ text: String, file: String) throws(YAMLError) -> [Document] {
+        let chunks = Self.chunks(of: text)
+        let parsed: [Result<[ParsedDocument], YAMLError>]
+        if chunks.count == 1 {
+            parsed = [Result { () throws(YAMLError) in try parse(text, file: file, lineOffset: 0) }]
+        } else {
+            // Documents are independent (anchors do not cross them), so large streams are
+            // parsed in pieces on all cores, then put back in order.
+            let results = Mutex<[Result<[ParsedDocument], YAMLError>?]>(Array(repeating: nil, count: chunks.count))
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
+                let chunk = chunks[index]
+                let result = Result { () throws(YAMLError) in
+                    try parse(String(chunk.text), file: file, lineOffset: chunk.lineOffset)
+                }
+                results.withLock { $0[index] = result }
+            }
+            parsed = results.withLock { $0.map { $0! } }
+        }
         var documents: [Document] = []
+        for result in parsed {
+            for document in try result.get() {
+                documents.append(Document(
+                    value: document.value,
+                    positions: SourcePositions(
+                        file: file, text: text, documentIndex: documents.count, start: document.location),
+                    location: document.location))
+            }
+        }
+        return documents
+    }
+
+    private struct ParsedDocument: Sendable {
+        var value: JSONValue
+        var location: SourceLocation
+    }
+
+    /// Parses one piece of a stream whose first line is line `lineOffset + 1` of the file.
+    private func parse(_ text: String, file: String, lineOffset: Int) throws(YAMLError) -> [ParsedDocument] {
+        var documents: [ParsedDocument] = []
         do {
             let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
             while let root = try parser.nextRoot() {
                 var conversion = Conversion(file: file, maxNodes: maxNodes, maxDepth: maxDepth)
-                if let mark = root.mark { conversion.positions.record(.root, line: mark.line, column: mark.column) }
-                let value = try conversion.convert(root, path: .root, depth: 0)
+                let value = try conversion.convert(root, depth: 0)
                 let mark = root.mark
-                documents.append(Document(
-                    value: value, positions: conversion.positions,
-                    location: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)))
+                documents.append(ParsedDocument(
+                    value: value,
+                    location: SourceLocation(file: file, line: (mark?.line ?? 1) + lineOffset, column: mark?.column ?? 1)))
             }
         } catch let error as YAMLError {
-            throw error
+            throw error.shifted(by: lineOffset)
         } catch let error as YamlError {
-            throw Self.translate(error, file: file, text: text)
+            throw Self.translate(error, file: file, text: text).shifted(by: lineOffset)
         } catch {
-            throw YAMLError("\(error)", at: SourceLocation(file: file, line: 1))
+            throw YAMLError("\(error)", at: SourceLocation(file: file, line: 1 + lineOffset))
         }
         return documents
+    }
+
+    /// Splits a large stream at `---` lines into a few pieces of similar size. Streams with
+    /// directives (`%`) or explicit document ends (`...`) are left whole.
+    static func chunks(of text: String) -> [(text: Substring, lineOffset: Int)] {
+        let pieces = ProcessInfo.processInfo.activeProcessorCount * 4
+        guard text.utf8.count > 256 * 1024, pieces > 1 else { return [(text[...], 0)] }
+        let target = text.utf8.count / pieces
+        var chunks: [(text: Substring, lineOffset: Int)] = []
+        var chunkStart = text.startIndex
+        var chunkLine = 0
+        var line = 0
+        var lineStart = text.startIndex
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if index == lineStart {
+                if byte == UInt8(ascii: "%") || (byte == UInt8(ascii: ".") && text[index...].hasPrefix("...")) {
+                    return [(text[...], 0)]
+                }
+                if byte == UInt8(ascii: "-"), text[index...].hasPrefix("---"),
+                    text.utf8.distance(from: chunkStart, to: index) >= target, index != chunkStart
+                {
+                    let after = text.utf8.index(index, offsetBy: 3)
+                    if after == utf8.endIndex || [UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(utf8[after]) {
+                        chunks.append((text[chunkStart..<index], chunkLine))
+                        chunkStart = index
+                        chunkLine = line
+                    }
+                }
+            }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        chunks.append((text[chunkStart...], chunkLine))
+        return chunks
     }
 
     /// The Kubernetes objects of a stream. Empty documents are skipped, as kubectl does; a
@@ -127,20 +205,18 @@ private struct Conversion {
     let maxNodes: Int
     let maxDepth: Int
     var nodes = 0
-    var positions: SourcePositions
 
     init(file: String, maxNodes: Int, maxDepth: Int) {
         self.file = file
         self.maxNodes = maxNodes
         self.maxDepth = maxDepth
-        self.positions = SourcePositions(file: file)
     }
 
     func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
-    mutating func convert(_ node: Node, path: FieldPath, depth: Int) throws(YAMLError) -> JSONValue {
+    mutating func convert(_ node: Node, depth: Int) throws(YAMLError) -> JSONValue {
         nodes += 1
         guard nodes <= maxNodes else {
             throw YAMLError(
@@ -156,10 +232,8 @@ private struct Conversion {
         case .sequence(let sequence):
             var items: [JSONValue] = []
             items.reserveCapacity(sequence.count)
-            for (index, item) in sequence.enumerated() {
-                let itemPath = path.appending(index)
-                if let mark = item.mark { positions.record(itemPath, line: mark.line, column: mark.column) }
-                items.append(try convert(item, path: itemPath, depth: depth + 1))
+            for item in sequence {
+                items.append(try convert(item, depth: depth + 1))
             }
             return .array(items)
         case .mapping(let mapping):
@@ -171,15 +245,13 @@ private struct Conversion {
                 }
                 let key = keyScalar.string
                 if key == "<<", keyScalar.style == .plain {
-                    merged += try mergeSources(valueNode, path: path, depth: depth)
+                    merged += try mergeSources(valueNode, depth: depth)
                     continue
                 }
                 if members[key] != nil {
                     throw YAMLError("mapping key \"\(key)\" already defined", at: location(keyNode))
                 }
-                let valuePath = path.appending(key)
-                if let mark = keyNode.mark { positions.record(valuePath, line: mark.line, column: mark.column) }
-                members[key] = try convert(valueNode, path: valuePath, depth: depth + 1)
+                members[key] = try convert(valueNode, depth: depth + 1)
             }
             // Keys written in the mapping win over merged ones; earlier merge sources win over later.
             for source in merged {
@@ -191,10 +263,10 @@ private struct Conversion {
         }
     }
 
-    private mutating func mergeSources(_ node: Node, path: FieldPath, depth: Int) throws(YAMLError)
+    private mutating func mergeSources(_ node: Node, depth: Int) throws(YAMLError)
         -> [OrderedDictionary<String, JSONValue>]
     {
-        let value = try convert(node, path: path, depth: depth + 1)
+        let value = try convert(node, depth: depth + 1)
         switch value {
         case .object(let members):
             return [members]

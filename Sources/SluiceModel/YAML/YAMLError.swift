@@ -12,4 +12,11 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "\(location.file):\(location.line):\(location.column): \(message)"
     }
+
+    /// The same error in a file whose piece started `lines` lines further down.
+    func shifted(by lines: Int) -> YAMLError {
+        var copy = self
+        copy.location.line += lines
+        return copy
+    }
 }
