@@ -264,7 +264,12 @@ public struct SchemaValidator: Sendable {
                         }
                         errors.append(FieldError(rule.reason, field: field, badValue: .omitted, detail: detail))
                     } catch {
-                        errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "\(rule.rule): \(error)"))
+                        // As the server words a rule that could not be evaluated: the schema type
+                        // as the value, then the rule's message and the evaluation error.
+                        let message = rule.message ?? "failed rule: \(rule.rule)"
+                        errors.append(FieldError(
+                            .invalid, field: field, badValue: .value(.string(schema.type ?? "")),
+                            detail: "\(message): \(error)"))
                     }
                 }
             }
