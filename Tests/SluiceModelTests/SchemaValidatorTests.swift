@@ -1,3 +1,4 @@
+import Foundation
 import SluiceModel
 import Testing
 
@@ -28,6 +29,56 @@ struct SchemaValidatorTests {
 
     static func causes(_ failure: ValidationFailure) -> [JSONValue] {
         failure.errors.map { ["reason": .string($0.kind.reason), "message": .string($0.body), "field": .string($0.fieldText)] }
+    }
+
+    /// Every step of every fixture that applies a Gateway API object: the 422s the validator
+    /// must reproduce, and the accepted bodies it must accept.
+    static let applySteps: [(id: String, step: JSONValue)] = {
+        let files = (try? FileManager.default.contentsOfDirectory(
+            atPath: SharedData.root.appendingPathComponent("fixtures/kube-apiserver").path)) ?? []
+        var steps: [(String, JSONValue)] = []
+        for file in files.sorted() where file.hasSuffix(".json") {
+            for step in (try? SharedData.fixture(file))?["steps"]?.arrayValue ?? [] {
+                guard step[FieldPath(parsing: "request.contentType")]?.stringValue == "application/apply-patch+yaml",
+                    step[FieldPath(parsing: "request.path")]?.stringValue?.contains("/apis/gateway.networking.k8s.io/") == true,
+                    step[FieldPath(parsing: "request.path")]?.stringValue?.contains("/status") == false
+                else { continue }
+                steps.append((step["step"]?.stringValue ?? file, step))
+            }
+        }
+        return steps
+    }()
+
+    @Test("every schema 422 in the fixtures is reproduced, and every accepted apply body is valid",
+          arguments: applySteps.map(\.id))
+    func allFixtures(id: String) throws {
+        let step = try #require(Self.applySteps.first { $0.id == id }?.step)
+        let status = step[FieldPath(parsing: "response.status")]?.integerValue ?? 0
+        guard let body = step[FieldPath(parsing: "request.body")]?.stringValue,
+            let object = try? YAMLDecoder().objects(body, file: "request.yaml").first,
+            let crd = SharedData.upstreamCRDs[object.kind],
+            let schema = StructuralSchema.versions(of: crd)[object.version]
+        else { return }  // not a parsable Gateway API object (request-error scenarios)
+        let (failure, expected) = try Self.validate(step)
+        if (200..<300).contains(status) {
+            #expect(failure.errors.isEmpty, "\(id): \(failure.errors.map(\.description))")
+            #expect(SchemaValidator().unknownFields(object.value, against: schema).isEmpty || id.hasPrefix("14."))
+        } else if status == 422, expected["message"]?.stringValue?.contains(" is invalid: ") == true,
+            !id.hasPrefix("13.")
+        {
+            if id == "07.9" {
+                #expect(Set(Self.causes(failure)) == Set(expected[FieldPath(parsing: "details.causes")]?.arrayValue ?? []), "\(id)")
+            } else {
+                #expect(failure.message == expected["message"]?.stringValue, "\(id)")
+            }
+        }
+    }
+
+    @Test("the fixtures hold the 422s and accepted applies the test above checks")
+    func fixtureCoverage() {
+        let statuses = Self.applySteps.compactMap { $0.step[FieldPath(parsing: "response.status")]?.integerValue }
+        #expect(statuses.filter { $0 == 422 }.count >= 11)
+        #expect(statuses.filter { (200..<300).contains($0) }.count >= 20)
     }
 
     @Test("the upstream CRDs are there to test against")
