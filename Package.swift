@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceGit", targets: ["SluiceGit"]),
+        .library(name: "SluiceModel", targets: ["SluiceModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

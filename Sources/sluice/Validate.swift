@@ -9,9 +9,9 @@ extension Sluice {
             abstract: "Validate YAML manifests against CustomResourceDefinition schemas, offline.",
             discussion: """
                 Prints one line per problem (file:line: Kind namespace/name: field: message) and exits 1 \
-                when there is any. CRDs come from --crds and from the manifests themselves. \
-                Built-in Gateway API schemas and CEL rules are not there yet (issue #12): \
-                without --crds, only CRDs found among the manifests are used.
+                when there is any. Schemas: Sluice's built-in Gateway API CRDs (so far GatewayClass and \
+                ReferenceGrant), then --crds, then CRDs found among the manifests; later ones replace \
+                earlier ones for the same kind and version.
                 """)
 
         @Option(name: .long, help: "A directory (or file) of CustomResourceDefinitions to validate against.")
@@ -22,6 +22,7 @@ extension Sluice {
 
         func run() throws {
             var catalog = SchemaCatalog()
+            for crd in GatewayAPI.customResourceDefinitions { catalog.add(crd: crd) }
             for source in crds {
                 for (_, objects) in try load(source) {
                     for crd in objects where crd.kind == "CustomResourceDefinition" { catalog.add(crd: crd) }
