@@ -12,7 +12,7 @@ public enum GatewayAPI {
 
     /// Every built-in CustomResourceDefinition.
     public static var customResourceDefinitions: [Object] {
-        [gatewayClassCRD, referenceGrantCRD]
+        [gatewayClassCRD, gatewayCRD, referenceGrantCRD]
     }
 
     /// A CRD in the layout the Gateway API release files use.

@@ -43,10 +43,12 @@ enum OpenAPISchema {
 
     static func object(
         _ properties: KeyValuePairs<String, JSONValue>, required: [String] = [],
-        default defaultValue: JSONValue? = nil, mapType: String? = nil, rules: [Rule] = []
+        default defaultValue: JSONValue? = nil, mapType: String? = nil, rules: [Rule] = [],
+        oneOf: [JSONValue]? = nil
     ) -> JSONValue {
         var schema: OrderedDictionary<String, JSONValue> = [:]
         if let defaultValue { schema["default"] = defaultValue }
+        if let oneOf { schema["oneOf"] = .array(oneOf) }
         var members: OrderedDictionary<String, JSONValue> = [:]
         for (name, property) in properties { members[name] = property }
         if !members.isEmpty { schema["properties"] = .object(members) }
