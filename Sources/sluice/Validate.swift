@@ -9,8 +9,8 @@ extension Sluice {
             abstract: "Validate YAML manifests against CustomResourceDefinition schemas, offline.",
             discussion: """
                 Prints one line per problem (file:line: Kind namespace/name: field: message) and exits 1 \
-                when there is any. Schemas: Sluice's built-in Gateway API CRDs (so far GatewayClass and \
-                ReferenceGrant), then --crds, then CRDs found among the manifests; later ones replace \
+                when there is any. Schemas: Sluice's built-in Gateway API CRDs (GatewayClass, Gateway, \
+                HTTPRoute, GRPCRoute, ReferenceGrant), then --crds, then CRDs found among the manifests; later ones replace \
                 earlier ones for the same kind and version.
                 """)
 

@@ -4,15 +4,16 @@ import OrderedCollections
 /// written from the Gateway API specification (standard channel, v1.6.1), which EmbeddedCluster
 /// serves from its first start and `sluice validate` uses by default.
 ///
-/// Built in so far: GatewayClass and ReferenceGrant. Gateway, HTTPRoute and GRPCRoute follow
-/// (issue #12); until then those schemas come from `--crds`.
+/// GatewayClass, Gateway, HTTPRoute, GRPCRoute (v1, and v1beta1 where upstream still serves it)
+/// and ReferenceGrant. `BuiltInSchemaTests` proves each equal to the upstream release file in
+/// everything but descriptions.
 public enum GatewayAPI {
     public static let group = "gateway.networking.k8s.io"
     public static let bundleVersion = "v1.6.1"
 
     /// Every built-in CustomResourceDefinition.
     public static var customResourceDefinitions: [Object] {
-        [gatewayClassCRD, gatewayCRD, referenceGrantCRD]
+        [gatewayClassCRD, gatewayCRD, httpRouteCRD, grpcRouteCRD, referenceGrantCRD]
     }
 
     /// A CRD in the layout the Gateway API release files use.
@@ -30,6 +31,15 @@ public enum GatewayAPI {
                 "subresources": statusSubresource ? ["status": [:]] : [:],
             ])
         }
+        var names: OrderedDictionary<String, JSONValue> = [
+            "categories": ["gateway-api"],
+            "kind": .string(kind),
+            "listKind": .string(kind + "List"),
+            "plural": .string(plural),
+            "shortNames": .array(shortNames.map(JSONValue.string)),
+            "singular": .string(singular),
+        ]
+        if shortNames.isEmpty { names["shortNames"] = nil }
         return Object([
             "apiVersion": "apiextensions.k8s.io/v1",
             "kind": "CustomResourceDefinition",
@@ -42,14 +52,7 @@ public enum GatewayAPI {
             ],
             "spec": [
                 "group": .string(group),
-                "names": [
-                    "categories": ["gateway-api"],
-                    "kind": .string(kind),
-                    "listKind": .string(kind + "List"),
-                    "plural": .string(plural),
-                    "shortNames": .array(shortNames.map(JSONValue.string)),
-                    "singular": .string(singular),
-                ],
+                "names": .object(names),
                 "scope": .string(scope),
                 "versions": .array(versionObjects),
             ],

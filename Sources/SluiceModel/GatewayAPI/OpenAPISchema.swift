@@ -46,6 +46,16 @@ enum OpenAPISchema {
         default defaultValue: JSONValue? = nil, mapType: String? = nil, rules: [Rule] = [],
         oneOf: [JSONValue]? = nil
     ) -> JSONValue {
+        object(
+            fields: properties.map { ($0.key, $0.value) }, required: required, default: defaultValue, mapType: mapType,
+            rules: rules, oneOf: oneOf)
+    }
+
+    static func object(
+        fields properties: [(String, JSONValue)], required: [String] = [],
+        default defaultValue: JSONValue? = nil, mapType: String? = nil, rules: [Rule] = [],
+        oneOf: [JSONValue]? = nil
+    ) -> JSONValue {
         var schema: OrderedDictionary<String, JSONValue> = [:]
         if let defaultValue { schema["default"] = defaultValue }
         if let oneOf { schema["oneOf"] = .array(oneOf) }
