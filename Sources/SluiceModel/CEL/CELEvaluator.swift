@@ -8,136 +8,13 @@ import OrderedCollections
 public struct CELEvaluator: Sendable {
     public init() {}
 
-    /// Evaluates `expression` with `variables` bound (`self`, `oldSelf`, ...).
+    /// Evaluates `expression` with `variables` bound (`self`, `oldSelf`, ...). Rules evaluated
+    /// many times should compile once with `CELProgram` instead.
     public func evaluate(_ expression: CELExpression, variables: [String: CELValue]) throws(CELError) -> CELValue {
-        var scope = CELScope(bindings: variables.map { ($0.key, $0.value) })
-        return try eval(expression, &scope)
+        try CELProgram(expression).evaluate(variables: variables)
     }
 
-    private func eval(_ expression: CELExpression, _ scope: inout CELScope) throws(CELError) -> CELValue {
-        switch expression {
-        case .literal(let value):
-            return value
-        case .identifier(let name):
-            guard let value = scope[name] else { throw CELError("undeclared reference to '\(name)'") }
-            return value
-        case .select(let operand, let field):
-            let base = try eval(operand, &scope)
-            guard let member = base.member(Self.unescape(field)) else {
-                throw CELError("type '\(base.typeName)' does not support field selection")
-            }
-            guard let value = member else { throw CELError("no such key: \(Self.unescape(field))") }
-            return value
-        case .presence(let operand, let field):
-            let base = try eval(operand, &scope)
-            guard let member = base.member(Self.unescape(field)) else {
-                throw CELError("invalid type for field selection: \(base.typeName)")
-            }
-            return .bool(member != nil)
-        case .index(let operand, let indexExpression):
-            return try index(try eval(operand, &scope), try eval(indexExpression, &scope))
-        case .list(let items):
-            var values: [CELValue] = []
-            for item in items { values.append(try eval(item, &scope)) }
-            return .list(values)
-        case .map(let entries):
-            var members: OrderedDictionary<String, CELValue> = [:]
-            for entry in entries {
-                guard case .string(let key) = try eval(entry.key, &scope) else {
-                    throw CELError("map keys other than strings are not supported")
-                }
-                members[key] = try eval(entry.value, &scope)
-            }
-            return .map(members)
-        case .conditional(let condition, let then, let otherwise):
-            guard case .bool(let flag) = try eval(condition, &scope) else {
-                throw CELError("no matching overload for '_?_:_'")
-            }
-            return try eval(flag ? then : otherwise, &scope)
-        case .comprehension(let macro, let range, let variable, let arguments):
-            return try comprehension(macro, try eval(range, &scope), variable, arguments, &scope)
-        case .call(nil, "_&&_", let arguments):
-            return try logical(arguments, &scope, shortCircuit: false)
-        case .call(nil, "_||_", let arguments):
-            return try logical(arguments, &scope, shortCircuit: true)
-        case .call(let target, let function, let arguments):
-            var values: [CELValue] = []
-            if let target { values.append(try eval(target, &scope)) }
-            for argument in arguments { values.append(try eval(argument, &scope)) }
-            return try call(function, values, isMethod: target != nil)
-        }
-    }
-
-    /// `&&` and `||` are commutative in CEL: an error on one side is absorbed when the other
-    /// side decides the result.
-    private func logical(_ arguments: [CELExpression], _ scope: inout CELScope, shortCircuit: Bool)
-        throws(CELError) -> CELValue
-    {
-        var firstError: CELError?
-        for argument in arguments {
-            do throws(CELError) {
-                let value = try eval(argument, &scope)
-                guard case .bool(let flag) = value else {
-                    throw CELError("no matching overload for '\(shortCircuit ? "_||_" : "_&&_")' applied to '(\(value.typeName))'")
-                }
-                if flag == shortCircuit { return .bool(shortCircuit) }
-            } catch {
-                if firstError == nil { firstError = error }
-            }
-        }
-        if let firstError { throw firstError }
-        return .bool(!shortCircuit)
-    }
-
-    private func comprehension(
-        _ macro: CELExpression.Macro, _ range: CELValue, _ variable: String, _ arguments: [CELExpression],
-        _ scope: inout CELScope
-    ) throws(CELError) -> CELValue {
-        guard let elements = range.listElements ?? range.mapKeys?.map(CELValue.string) else {
-            throw CELError("expression of type '\(range.typeName)' cannot be range of a comprehension")
-        }
-        let shadowed = scope[variable]
-        defer { scope[variable] = shadowed }
-        func predicate(_ element: CELValue, _ scope: inout CELScope) throws(CELError) -> Bool {
-            scope[variable] = element
-            guard case .bool(let flag) = try eval(arguments[0], &scope) else {
-                throw CELError("expected a boolean predicate in \(macro.rawValue)()")
-            }
-            return flag
-        }
-        switch macro {
-        case .all, .exists:
-            // Like && and ||, an error is absorbed by an element that decides the result.
-            var firstError: CELError?
-            for element in elements {
-                do throws(CELError) {
-                    if try predicate(element, &scope) == (macro == .exists) { return .bool(macro == .exists) }
-                } catch {
-                    if firstError == nil { firstError = error }
-                }
-            }
-            if let firstError { throw firstError }
-            return .bool(macro == .all)
-        case .existsOne:
-            var count = 0
-            for element in elements where try predicate(element, &scope) { count += 1 }
-            return .bool(count == 1)
-        case .filter:
-            var kept: [CELValue] = []
-            for element in elements where try predicate(element, &scope) { kept.append(element) }
-            return .list(kept)
-        case .map:
-            var mapped: [CELValue] = []
-            for element in elements {
-                if arguments.count == 2, try !predicate(element, &scope) { continue }
-                scope[variable] = element
-                mapped.append(try eval(arguments[arguments.count - 1], &scope))
-            }
-            return .list(mapped)
-        }
-    }
-
-    private func index(_ base: CELValue, _ key: CELValue) throws(CELError) -> CELValue {
+    static func index(_ base: CELValue, _ key: CELValue) throws(CELError) -> CELValue {
         switch (base, key) {
         case (.jsonList(let items), .int(let position)):
             guard position >= 0, position < items.count else { throw CELError("index out of bounds: \(position)") }
@@ -161,7 +38,7 @@ public struct CELEvaluator: Sendable {
 
     // MARK: - Functions
 
-    private func call(_ function: String, _ values: [CELValue], isMethod: Bool) throws(CELError) -> CELValue {
+    static func call(_ function: String, _ values: [CELValue], isMethod: Bool) throws(CELError) -> CELValue {
         let result: CELValue?
         switch values.count {
         case 1: result = try unaryCall(function, values[0], isMethod: isMethod)
@@ -175,7 +52,7 @@ public struct CELEvaluator: Sendable {
         return result
     }
 
-    private func unaryCall(_ function: String, _ value: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
+    static func unaryCall(_ function: String, _ value: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
         switch (function, value) {
         case ("!_", .bool(let flag)): return .bool(!flag)
         case ("-_", .int(let number)):
@@ -220,7 +97,7 @@ public struct CELEvaluator: Sendable {
         }
     }
 
-    private func binaryCall(_ function: String, _ first: CELValue, _ second: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
+    static func binaryCall(_ function: String, _ first: CELValue, _ second: CELValue, isMethod: Bool) throws(CELError) -> CELValue? {
         switch (function, first, second) {
         case ("_==_", let a, let b): return .bool(Self.equal(a, b))
         case ("_!=_", let a, let b): return .bool(!Self.equal(a, b))

@@ -243,34 +243,34 @@ public struct SchemaValidator: Sendable {
         _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]
     ) {
         if !schema.rules.isEmpty {
-            let evaluator = CELEvaluator()
-            var variables = ["self": CELValue(value)]
-            if let old { variables["oldSelf"] = CELValue(old) }
-            for rule in schema.rules where !rule.isTransition || old != nil {
+            let current = CELValue(value)
+            let previous = old.map(CELValue.init)
+            for rule in schema.rules where !rule.isTransition || previous != nil {
                 let field = FieldPath(path.fieldPath.components + rule.fieldPath.components)
-                switch rule.expression {
-                case .failure(let error):
-                    errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "compilation failed: \(error)"))
-                case .success(let expression):
-                    do throws(CELError) {
-                        let result = try evaluator.evaluate(expression, variables: variables)
-                        guard result != .bool(true) else { continue }
-                        var detail = rule.message ?? "failed rule: \(rule.rule)"
-                        if let messageExpression = rule.messageExpression,
-                            case .string(let text)? = try? evaluator.evaluate(messageExpression, variables: variables),
-                            !text.isEmpty
-                        {
-                            detail = text
-                        }
-                        errors.append(FieldError(rule.reason, field: field, badValue: .omitted, detail: detail))
-                    } catch {
-                        // As the server words a rule that could not be evaluated: the schema type
-                        // as the value, then the rule's message and the evaluation error.
-                        let message = rule.message ?? "failed rule: \(rule.rule)"
-                        errors.append(FieldError(
-                            .invalid, field: field, badValue: .value(.string(schema.type ?? "")),
-                            detail: "\(message): \(error)"))
+                guard let program = rule.program else {
+                    if case .failure(let error) = rule.expression {
+                        errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "compilation failed: \(error)"))
                     }
+                    continue
+                }
+                do throws(CELError) {
+                    let result = try program.evaluate(self: current, oldSelf: previous)
+                    guard result != .bool(true) else { continue }
+                    var detail = rule.message ?? "failed rule: \(rule.rule)"
+                    if let messageProgram = rule.messageProgram,
+                        case .string(let text)? = try? messageProgram.evaluate(self: current, oldSelf: previous),
+                        !text.isEmpty
+                    {
+                        detail = text
+                    }
+                    errors.append(FieldError(rule.reason, field: field, badValue: .omitted, detail: detail))
+                } catch {
+                    // As the server words a rule that could not be evaluated: the schema type
+                    // as the value, then the rule's message and the evaluation error.
+                    let message = rule.message ?? "failed rule: \(rule.rule)"
+                    errors.append(FieldError(
+                        .invalid, field: field, badValue: .value(.string(schema.type ?? "")),
+                        detail: "\(message): \(error)"))
                 }
             }
         }

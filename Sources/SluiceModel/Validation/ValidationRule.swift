@@ -4,6 +4,9 @@ public struct ValidationRule: Sendable {
     public let expression: Result<CELExpression, CELError>
     public let message: String?
     public let messageExpression: CELExpression?
+    /// The rule and its message expression, compiled once.
+    let program: CELProgram?
+    let messageProgram: CELProgram?
     /// Where the error is reported, relative to the schema node (`.spec.x` → `spec.x`).
     public let fieldPath: FieldPath
     public let reason: FieldError.Kind
@@ -24,5 +27,7 @@ public struct ValidationRule: Sendable {
         default: reason = .invalid
         }
         isTransition = (try? expression.get().usesOldSelf) ?? false
+        program = (try? expression.get()).map(CELProgram.init)
+        messageProgram = messageExpression.map(CELProgram.init)
     }
 }
