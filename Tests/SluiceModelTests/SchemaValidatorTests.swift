@@ -181,3 +181,27 @@ struct SchemaCatalogTests {
         #expect(catalog.problems(in: objects[1]) == nil)
     }
 }
+
+@Suite("metadata checks, as the API server makes them for custom resources")
+struct ObjectMetaTests {
+    static func problems(_ metadata: String) throws -> [String] {
+        var catalog = SchemaCatalog()
+        for crd in GatewayAPI.customResourceDefinitions { catalog.add(crd: crd) }
+        let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: \(metadata)\nspec: {controllerName: sluice.dev/gateway-controller}\n"
+        let object = try YAMLDecoder().objects(text, file: "class.yaml")[0]
+        return try #require(catalog.problems(in: object)).map(\.description)
+    }
+
+    @Test("a name that is not a DNS subdomain, a missing name, a bad namespace")
+    func names() throws {
+        #expect(try Self.problems("{name: Bad_Name}") == [
+            #"metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"#,
+        ])
+        #expect(try Self.problems("{labels: {a: b}}") == ["metadata.name: Required value: name or generateName is required"])
+        #expect(try Self.problems("{generateName: sluice-}").isEmpty)
+        #expect(try Self.problems("{name: ok, namespace: Bad_NS}") == [
+            #"metadata.namespace: Invalid value: "Bad_NS": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"#,
+        ])
+        #expect(try Self.problems("{name: '\(String(repeating: "a", count: 254))'}").first?.hasSuffix("must be no more than 253 characters") == true)
+    }
+}

@@ -39,7 +39,8 @@ public struct SchemaCatalog: Sendable {
         guard let schema = schema(for: object) else { return nil }
         let validator = SchemaValidator()
         let defaulted = validator.applyingDefaults(to: object.value, schema: schema)
-        var problems = validator.apiServerErrors(defaulted, against: schema)
+        var problems = ObjectMetaValidator.errors(in: object)
+        problems += validator.apiServerErrors(defaulted, against: schema)
         for path in validator.unknownFields(object.value, against: schema) {
             problems.append(FieldError(.unknownField, field: path))
         }
