@@ -134,6 +134,7 @@ struct GatewayAPICorpusTests {
         add("Gateway", gateway("[\(listener)]", "addresses: [{type: IPAddress, value: 10.0.0.1}, {type: IPAddress, value: 10.0.0.1}]\n"), "spec.addresses", "IPAddress values must be unique")
         add("Gateway", gateway("[\(listener)]", "addresses: [{type: Hostname, value: a.example}, {type: Hostname, value: a.example}]\n"), "spec.addresses", "Hostname values must be unique")
         add("Gateway", gateway("[\(listener)]", "addresses: [{type: Hostname, value: 'Bad_Host'}]\n"), "spec.addresses[0]", "Hostname value must be empty or contain only valid characters")
+        add("Gateway", gateway("[\(listener)]", "addresses: [{type: IPAddress, value: 'not-an-ip'}]\n"), "spec.addresses[0]", "must validate one and only one schema (oneOf)")
         add("Gateway", gateway("[\(listener)]", "infrastructure: {annotations: {'bad key!': x}}\n"), "spec.infrastructure.annotations", "Annotation keys must be in the form")
         add("Gateway", gateway("[\(listener)]", "infrastructure: {labels: {'-bad': x}}\n"), "spec.infrastructure.labels", "Label keys must be in the form")
         add("Gateway", gateway("[\(listener)]", "infrastructure: {annotations: {'\((0..<64).map { _ in "abcd" }.joined(separator: ".")).example/x': y}}\n"), "spec.infrastructure.annotations", "the annotation key's prefix must be a DNS subdomain not longer than 253")

@@ -205,3 +205,21 @@ struct ObjectMetaTests {
         #expect(try Self.problems("{name: '\(String(repeating: "a", count: 254))'}").first?.hasSuffix("must be no more than 253 characters") == true)
     }
 }
+
+@Suite("String formats")
+struct StringFormatTests {
+    @Test("formats the server checks", arguments: [
+        ("ipv4", "10.0.0.1", true), ("ipv4", "10.0.0.256", false), ("ipv4", "::1", false),
+        ("ipv6", "fd00::1", true), ("ipv6", "10.0.0.1", false), ("cidr", "10.0.0.0/8", true), ("cidr", "10.0.0.0/33", false),
+        ("date-time", "2025-01-01T00:00:00Z", true), ("date-time", "2025-13-01T00:00:00Z", false), ("date-time", "yesterday", false),
+        ("uuid", "11111111-2222-3333-4444-555555555555", true), ("uuid", "nope", false),
+    ])
+    func formats(format: String, text: String, valid: Bool) throws {
+        let schema = StructuralSchema(["type": "object", "properties": ["x": ["type": "string", "format": .string(format)]]])
+        let errors = SchemaValidator().validate(["x": .string(text)], against: schema)
+        #expect(errors.isEmpty == valid, "\(errors.map(\.description))")
+        if !valid {
+            #expect(errors.first?.description == "x: Invalid value: \(FieldError.goQuote(text)): x in body must be of type \(format): \(FieldError.goQuote(text))")
+        }
+    }
+}

@@ -99,7 +99,7 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Go's `%q`: a double-quoted string with Go escapes.
-    static func goQuote(_ text: String) -> String {
+    public static func goQuote(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -8,9 +8,10 @@ import Synchronization
 ///
 /// CEL rules (`x-kubernetes-validations`) run after the schema checks, unless one of those
 /// blocks them, as on the server. Transition rules (`oldSelf`) run only when an old object is
-/// given. Not yet covered: the CEL cost limits, string `format`s,
-/// `allOf`/`anyOf`/`oneOf`/`not` combinators, and the ordering of several errors in one object
-/// (the server's order follows Go map iteration in places).
+/// given. String formats (`ipv4`, `ipv6`, `date-time`, ...) and the `allOf`/`anyOf`/`oneOf`/`not`
+/// combinators are judged as the server judges them. Not yet covered: the CEL cost limits, and
+/// the ordering of several errors in one object (the server's order follows Go map iteration in
+/// places).
 public struct SchemaValidator: Sendable {
     public init() {}
 
@@ -133,6 +134,33 @@ public struct SchemaValidator: Sendable {
                 .notSupported, field: path.fieldPath, badValue: .value(value),
                 detail: "supported values: " + values.joined(separator: ", ")))
         }
+        checkCombinators(value, schema, at: &path, into: &errors)
+    }
+
+    /// `allOf`, `anyOf`, `oneOf` and `not`, judged by whether `value` passes each branch's
+    /// structural checks. The verdict is the server's; the wording of these messages has not
+    /// been checked against a recording yet.
+    private func checkCombinators(_ value: JSONValue, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]) {
+        guard !schema.allOf.isEmpty || !schema.anyOf.isEmpty || !schema.oneOf.isEmpty || schema.not != nil else { return }
+        func passes(_ branch: StructuralSchema) -> Bool {
+            var branchErrors: [FieldError] = []
+            var branchPath = path
+            check(value, branch, at: &branchPath, into: &branchErrors)
+            return branchErrors.isEmpty
+        }
+        for branch in schema.allOf where !passes(branch) {
+            errors.append(invalid(path, value, "\(path) in body must validate all the schemas (allOf)"))
+            break
+        }
+        if !schema.anyOf.isEmpty, !schema.anyOf.contains(where: passes) {
+            errors.append(invalid(path, value, "\(path) in body must validate at least one schema (anyOf)"))
+        }
+        if !schema.oneOf.isEmpty, schema.oneOf.filter(passes).count != 1 {
+            errors.append(invalid(path, value, "\(path) in body must validate one and only one schema (oneOf)"))
+        }
+        if let not = schema.not, passes(not) {
+            errors.append(invalid(path, value, "\(path) in body must not validate the schema (not)"))
+        }
     }
 
     private func checkObject(
@@ -217,6 +245,11 @@ public struct SchemaValidator: Sendable {
         }
         if let pattern = schema.pattern, !Self.matches(text, pattern: pattern) {
             errors.append(invalid(path, .string(text), "\(path) in body should match '\(pattern)'"))
+        }
+        if let format = schema.format, let valid = StringFormat.check(format, text), !valid {
+            errors.append(FieldError(
+                .typeInvalid, field: path.fieldPath, badValue: .value(.string(text)),
+                detail: "\(path) in body must be of type \(format): \(FieldError.goQuote(text))"))
         }
     }
 
