@@ -3,7 +3,7 @@
 //
 //     swift run -c release ValidateBenchmark [CRD-DIR] [--routes 10000]
 //
-// CRD-DIR defaults to ../shared/gateway-api/crds (upstream reference data, read at run time).
+// The schemas are Sluice's built-in Gateway API CRDs, or those in CRD-DIR when given.
 // Measured: YAML parsing, defaulting, structural schema validation and every CEL rule of the
 // HTTPRoute schema (CEL cost limits are not computed yet).
 
@@ -16,14 +16,16 @@ if let index = arguments.firstIndex(of: "--routes"), index + 1 < arguments.count
     routeCount = Int(arguments[index + 1]) ?? routeCount
     arguments.removeSubrange(index...(index + 1))
 }
-let crdDirectory = arguments.first ?? "../shared/gateway-api/crds"
-
 var catalog = SchemaCatalog()
-for file in (try FileManager.default.contentsOfDirectory(atPath: crdDirectory)).sorted() where file.hasSuffix(".yaml") {
-    let text = try String(contentsOfFile: crdDirectory + "/" + file, encoding: .utf8)
-    for crd in try YAMLDecoder().objects(text, file: file) where crd.kind == "CustomResourceDefinition" {
-        catalog.add(crd: crd)
+if let crdDirectory = arguments.first {
+    for file in (try FileManager.default.contentsOfDirectory(atPath: crdDirectory)).sorted() where file.hasSuffix(".yaml") {
+        let text = try String(contentsOfFile: crdDirectory + "/" + file, encoding: .utf8)
+        for crd in try YAMLDecoder().objects(text, file: file) where crd.kind == "CustomResourceDefinition" {
+            catalog.add(crd: crd)
+        }
     }
+} else {
+    for crd in GatewayAPI.customResourceDefinitions { catalog.add(crd: crd) }
 }
 
 var stream = ""
