@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Sluice: AsyncParsableCommand {
@@ -12,4 +13,23 @@ struct Sluice: AsyncParsableCommand {
             """,
         subcommands: [Source.self, Validate.self, Version.self]
     )
+
+    /// Runs the chosen subcommand; usage errors exit 2 (ArgumentParser's own code is 64), as
+    /// the documented exit codes promise.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
