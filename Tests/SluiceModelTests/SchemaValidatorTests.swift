@@ -223,3 +223,31 @@ struct StringFormatTests {
         }
     }
 }
+
+@Suite("Defaulting matches what the API server stored on create")
+struct DefaultingFixtureTests {
+    /// Server-side apply creates of Gateway API objects in the fixtures: the stored spec and
+    /// status are the applied body with the schema's defaults, nothing else.
+    static let creates: [String] = SchemaValidatorTests.applySteps
+        .filter { $0.step[FieldPath(parsing: "response.status")]?.integerValue == 201 }
+        .map(\.id)
+
+    @Test("there are creates to compare with")
+    func present() { #expect(Self.creates.count >= 7) }
+
+    @Test("spec and status after defaulting equal the server's", arguments: creates)
+    func sameDefaults(id: String) throws {
+        let step = try #require(SchemaValidatorTests.applySteps.first { $0.id == id }?.step)
+        let body = try #require(step[FieldPath(parsing: "request.body")]?.stringValue)
+        let object = try #require(try YAMLDecoder().objects(body, file: "request.yaml").first)
+        let crd = try #require(GatewayAPI.customResourceDefinitions.first { $0[FieldPath(parsing: "spec.names.kind")]?.stringValue == object.kind })
+        let schema = try #require(StructuralSchema.versions(of: crd)[object.version])
+        let defaulted = SchemaValidator().applyingDefaults(to: object.value, schema: schema)
+        let stored = try #require(step[FieldPath(parsing: "response.body")])
+        for field in ["spec", "status"] {
+            let ours = defaulted[field].map { BuiltInSchemaTests.normalized($0) }
+            let theirs = stored[field].map { BuiltInSchemaTests.normalized($0) }
+            #expect(ours == theirs, "\(id) \(field): \(BuiltInSchemaTests.firstDifference(ours ?? .null, theirs ?? .null) ?? "")")
+        }
+    }
+}
