@@ -66,3 +66,36 @@ struct CELTests {
         }
     }
 }
+
+@Suite("CEL cost limits, where they change the outcome")
+struct CELCostTests {
+    static let schema = StructuralSchema([
+        "type": "object",
+        "properties": ["items": [
+            "type": "array", "items": ["type": "integer"],
+            "x-kubernetes-validations": [["rule": "self.all(x, self.all(y, x != y || x == y))", "message": "pairs"]],
+        ]],
+    ])
+
+    @Test("a rule whose evaluation passes the per-call limit fails, naming the rule")
+    func perCallLimit() {
+        let small: JSONValue = ["items": .array((0..<100).map { .integer($0) })]
+        #expect(SchemaValidator().apiServerErrors(small, against: Self.schema).isEmpty)
+        let large: JSONValue = ["items": .array((0..<1_500).map { .integer($0) })]
+        let errors = SchemaValidator().apiServerErrors(large, against: Self.schema)
+        #expect(errors.map(\.description) == [
+            #"items: Invalid value: "array": operation cancelled: actual cost limit exceeded: call cost exceeds limit for rule: pairs"#,
+        ])
+    }
+
+    @Test("a rule that cannot be evaluated says why and which rule")
+    func evaluationError() {
+        let schema = StructuralSchema([
+            "type": "object", "properties": ["a": ["type": "object", "properties": ["b": ["type": "string"]],
+                                                    "x-kubernetes-validations": [["rule": "self.b == 'x'"]]]],
+        ])
+        #expect(SchemaValidator().apiServerErrors(["a": [:]], against: schema).map(\.description) == [
+            #"a: Invalid value: "object": no such key: b evaluating rule: self.b == 'x'"#,
+        ])
+    }
+}

@@ -234,6 +234,20 @@ public struct CELEvaluator: Sendable {
 /// short list searched from the innermost binding outwards beats hashing every identifier.
 struct CELScope {
     var bindings: [(name: String, value: CELValue)]
+    /// Cost so far: one unit per evaluation step and per comprehension iteration, a simplified
+    /// form of cel-go's runtime cost that the API server limits.
+    var cost = 0
+    var costLimit = Int.max
+
+    init(bindings: [(name: String, value: CELValue)], costLimit: Int = .max) {
+        self.bindings = bindings
+        self.costLimit = costLimit
+    }
+
+    mutating func charge(_ units: Int = 1) throws(CELError) {
+        cost += units
+        if cost > costLimit { throw CELError("operation cancelled: actual cost limit exceeded") }
+    }
 
     subscript(name: String) -> CELValue? {
         get {

@@ -15,11 +15,13 @@ public struct CELProgram: Sendable {
         return try run(&scope)
     }
 
-    /// Evaluates with `self` (and, for transition rules, `oldSelf`) bound.
-    func evaluate(self value: CELValue, oldSelf: CELValue?) throws(CELError) -> CELValue {
-        var scope = CELScope(bindings: [("self", value)])
+    /// Evaluates with `self` (and, for transition rules, `oldSelf`) bound, stopping once the
+    /// cost passes `costLimit`; returns the result and the cost spent.
+    func evaluate(self value: CELValue, oldSelf: CELValue?, costLimit: Int) throws(CELError) -> (CELValue, cost: Int) {
+        var scope = CELScope(bindings: [("self", value)], costLimit: costLimit)
         if let oldSelf { scope.bindings.append(("oldSelf", oldSelf)) }
-        return try run(&scope)
+        let result = try run(&scope)
+        return (result, scope.cost)
     }
 
     private static func compile(_ expression: CELExpression) -> Step {
@@ -28,6 +30,7 @@ public struct CELProgram: Sendable {
             return { _ throws(CELError) in value }
         case .identifier(let name):
             return { scope throws(CELError) in
+                try scope.charge()
                 guard let value = scope[name] else { throw CELError("undeclared reference to '\(name)'") }
                 return value
             }
@@ -35,6 +38,7 @@ public struct CELProgram: Sendable {
             let base = compile(operand)
             let key = CELEvaluator.unescape(field)
             return { scope throws(CELError) in
+                try scope.charge()
                 let value = try base(&scope)
                 if case .jsonMap(let members) = value {
                     guard let member = members[key] else { throw CELError("no such key: \(key)") }
@@ -50,6 +54,7 @@ public struct CELProgram: Sendable {
             let base = compile(operand)
             let key = CELEvaluator.unescape(field)
             return { scope throws(CELError) in
+                try scope.charge()
                 let value = try base(&scope)
                 if case .jsonMap(let members) = value { return .bool(members[key] != nil) }
                 guard let member = value.member(key) else {
@@ -64,6 +69,7 @@ public struct CELProgram: Sendable {
         case .list(let items):
             let steps = items.map(compile)
             return { scope throws(CELError) in
+                try scope.charge()
                 var values: [CELValue] = []
                 values.reserveCapacity(steps.count)
                 for step in steps { values.append(try step(&scope)) }
@@ -72,6 +78,7 @@ public struct CELProgram: Sendable {
         case .map(let entries):
             let steps = entries.map { (compile($0.key), compile($0.value)) }
             return { scope throws(CELError) in
+                try scope.charge()
                 var members: OrderedDictionary<String, CELValue> = [:]
                 for (key, value) in steps {
                     guard case .string(let name) = try key(&scope) else {
@@ -86,6 +93,7 @@ public struct CELProgram: Sendable {
             let yes = compile(then)
             let no = compile(otherwise)
             return { scope throws(CELError) in
+                try scope.charge()
                 guard case .bool(let flag) = try test(&scope) else { throw CELError("no matching overload for '_?_:_'") }
                 return try flag ? yes(&scope) : no(&scope)
             }
@@ -102,6 +110,7 @@ public struct CELProgram: Sendable {
             case 1:
                 let only = steps[0]
                 return { scope throws(CELError) in
+                try scope.charge()
                     let value = try only(&scope)
                     guard let result = try CELEvaluator.unaryCall(function, value, isMethod: isMethod) else {
                         throw CELError("found no matching overload for '\(function)' applied to '(\(value.typeName))'")
@@ -111,6 +120,7 @@ public struct CELProgram: Sendable {
             case 2:
                 let (first, second) = (steps[0], steps[1])
                 return { scope throws(CELError) in
+                try scope.charge()
                     let a = try first(&scope)
                     let b = try second(&scope)
                     guard let result = try CELEvaluator.binaryCall(function, a, b, isMethod: isMethod) else {
@@ -120,6 +130,7 @@ public struct CELProgram: Sendable {
                 }
             default:
                 return { scope throws(CELError) in
+                try scope.charge()
                     var values: [CELValue] = []
                     for step in steps { values.append(try step(&scope)) }
                     return try CELEvaluator.call(function, values, isMethod: isMethod)
@@ -133,6 +144,7 @@ public struct CELProgram: Sendable {
     private static func logical(_ steps: [Step], decidingValue: Bool) -> Step {
         let name = decidingValue ? "_||_" : "_&&_"
         return { scope throws(CELError) in
+            try scope.charge()
             var firstError: CELError?
             for step in steps {
                 do throws(CELError) {
@@ -164,6 +176,7 @@ public struct CELProgram: Sendable {
             let slot = scope.bindings.count - 1
             defer { scope.bindings.removeLast() }
             func test(_ element: CELValue, _ scope: inout CELScope) throws(CELError) -> Bool {
+                try scope.charge()
                 scope.bindings[slot].value = element
                 guard case .bool(let flag) = try predicate(&scope) else {
                     throw CELError("expected a boolean predicate in \(macro.rawValue)()")

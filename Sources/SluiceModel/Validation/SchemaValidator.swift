@@ -32,7 +32,8 @@ public struct SchemaValidator: Sendable {
         var errors = validate(value, against: schema)
         if !errors.contains(where: { $0.kind.blocksRules }) {
             var path = PathStack()
-            checkRules(value, old: old, schema, at: &path, into: &errors)
+            var budget = Self.runtimeCostBudget
+            checkRules(value, old: old, schema, at: &path, budget: &budget, into: &errors)
         } else {
             errors.append(FieldError(
                 .invalid, field: nil, badValue: .value(.null),
@@ -272,9 +273,15 @@ public struct SchemaValidator: Sendable {
 
     // MARK: - CEL rules
 
+    /// The API server's limits on CEL evaluation: per rule call, and per object.
+    static let perCallCostLimit = 1_000_000
+    static let runtimeCostBudget = 10_000_000
+
     private func checkRules(
-        _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: inout PathStack, into errors: inout [FieldError]
+        _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: inout PathStack,
+        budget: inout Int, into errors: inout [FieldError]
     ) {
+        guard budget >= 0 else { return }
         if !schema.rules.isEmpty {
             let current = CELValue(value)
             let previous = old.map(CELValue.init)
@@ -287,23 +294,36 @@ public struct SchemaValidator: Sendable {
                     continue
                 }
                 do throws(CELError) {
-                    let result = try program.evaluate(self: current, oldSelf: previous)
+                    let (result, cost) = try program.evaluate(
+                        self: current, oldSelf: previous, costLimit: min(Self.perCallCostLimit, budget))
+                    budget -= cost
                     guard result != .bool(true) else { continue }
                     var detail = rule.message ?? "failed rule: \(rule.rule)"
                     if let messageProgram = rule.messageProgram,
-                        case .string(let text)? = try? messageProgram.evaluate(self: current, oldSelf: previous),
+                        case (.string(let text), _)? = try? messageProgram.evaluate(
+                            self: current, oldSelf: previous, costLimit: Self.perCallCostLimit),
                         !text.isEmpty
                     {
                         detail = text
                     }
                     errors.append(FieldError(rule.reason, field: field, badValue: .omitted, detail: detail))
                 } catch {
-                    // As the server words a rule that could not be evaluated: the schema type
-                    // as the value, then the rule's message and the evaluation error.
-                    let message = rule.message ?? "failed rule: \(rule.rule)"
+                    // As the server words a rule that could not be evaluated: the schema type as
+                    // the value, the error, and the rule's message (or the rule itself).
+                    let ruleText = rule.message ?? rule.rule
+                    let outOfBudget = error.message.hasPrefix("operation cancelled") && budget < Self.perCallCostLimit
+                    if outOfBudget {
+                        errors.append(FieldError(
+                            .invalid, field: field, badValue: .value(.string(schema.type ?? "")),
+                            detail: "validation failed due to running out of cost budget, no further validation rules will be run"))
+                        budget = -1
+                        return
+                    }
+                    let detail = error.message.hasPrefix("operation cancelled")
+                        ? "\(error): call cost exceeds limit for rule: \(ruleText)"
+                        : "\(error) evaluating rule: \(ruleText)"
                     errors.append(FieldError(
-                        .invalid, field: field, badValue: .value(.string(schema.type ?? "")),
-                        detail: "\(message): \(error)"))
+                        .invalid, field: field, badValue: .value(.string(schema.type ?? "")), detail: detail))
                 }
             }
         }
@@ -314,14 +334,14 @@ public struct SchemaValidator: Sendable {
                 guard let child else { continue }
                 let oldMember = schema.mapType == "atomic" ? nil : old?[name]
                 path.push(.key(name))
-                checkRules(member, old: oldMember, child, at: &path, into: &errors)
+                checkRules(member, old: oldMember, child, at: &path, budget: &budget, into: &errors)
                 path.pop()
             }
         case .array(let items):
             guard let itemSchema = schema.items else { return }
             for (index, item) in items.enumerated() {
                 path.push(.index(index))
-                checkRules(item, old: Self.correlatedItem(item, in: old, schema: schema), itemSchema, at: &path, into: &errors)
+                checkRules(item, old: Self.correlatedItem(item, in: old, schema: schema), itemSchema, at: &path, budget: &budget, into: &errors)
                 path.pop()
             }
         default:
