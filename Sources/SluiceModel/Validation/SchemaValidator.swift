@@ -9,9 +9,9 @@ import Synchronization
 /// CEL rules (`x-kubernetes-validations`) run after the schema checks, unless one of those
 /// blocks them, as on the server. Transition rules (`oldSelf`) run only when an old object is
 /// given. String formats (`ipv4`, `ipv6`, `date-time`, ...) and the `allOf`/`anyOf`/`oneOf`/`not`
-/// combinators are judged as the server judges them. Not yet covered: the CEL cost limits, and
-/// the ordering of several errors in one object (the server's order follows Go map iteration in
-/// places).
+/// combinators are judged as the server judges them, and CEL evaluation is limited per call and
+/// per object as on the server. Not yet covered: the ordering of several errors in one object
+/// (the server's order follows Go map iteration in places).
 public struct SchemaValidator: Sendable {
     public init() {}
 
