@@ -22,17 +22,17 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// line of every field of every object up front cost more than parsing did.
 public struct SourcePositions: Sendable, Hashable {
     public var file: String
-    /// The whole text of the file, shared by every document read from it.
-    let text: String
-    /// Which document of the file (0-based).
-    let documentIndex: Int
+    /// The document's own lines, from its root's line on (a slice of the file's text).
+    let text: Substring
+    /// How many lines of the file come before `text`.
+    let lineOffset: Int
     /// Where the document's root starts.
     let start: SourceLocation
 
-    init(file: String, text: String, documentIndex: Int, start: SourceLocation) {
+    init(file: String, text: Substring, lineOffset: Int, start: SourceLocation) {
         self.file = file
         self.text = text
-        self.documentIndex = documentIndex
+        self.lineOffset = lineOffset
         self.start = start
     }
 
@@ -40,19 +40,19 @@ public struct SourcePositions: Sendable, Hashable {
     /// mapping entry the line of its key, for a list item the line of the item.
     public func location(of path: FieldPath) -> SourceLocation? {
         guard !path.isRoot else { return start }
-        guard let parser = try? Parser(yaml: text, resolver: .basic), var node = Self.document(documentIndex, of: parser)
+        guard let parser = try? Parser(yaml: String(text), resolver: .basic), var node = try? parser.nextRoot()
         else { return start }
         var found = start
         for component in path.components {
             switch (component, node) {
             case (.key(let key), .mapping(let mapping)):
                 guard let (keyNode, value) = mapping.first(where: { $0.key.scalar?.string == key }) else { return found }
-                if let mark = keyNode.mark { found = SourceLocation(file: file, line: mark.line, column: mark.column) }
+                if let mark = keyNode.mark { found = SourceLocation(file: file, line: mark.line + lineOffset, column: mark.column) }
                 node = value
             case (.index(let index), .sequence(let sequence)):
                 guard sequence.indices.contains(index) else { return found }
                 node = sequence[index]
-                if let mark = node.mark { found = SourceLocation(file: file, line: mark.line, column: mark.column) }
+                if let mark = node.mark { found = SourceLocation(file: file, line: mark.line + lineOffset, column: mark.column) }
             default:
                 return found
             }
@@ -60,21 +60,12 @@ public struct SourcePositions: Sendable, Hashable {
         return found
     }
 
-    private static func document(_ index: Int, of parser: Parser) -> Node? {
-        var current = 0
-        while let root = try? parser.nextRoot() {
-            if current == index { return root }
-            current += 1
-        }
-        return nil
-    }
-
     public static func == (lhs: SourcePositions, rhs: SourcePositions) -> Bool {
-        lhs.file == rhs.file && lhs.documentIndex == rhs.documentIndex && lhs.start == rhs.start
+        lhs.file == rhs.file && lhs.start == rhs.start
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(file)
-        hasher.combine(documentIndex)
+        hasher.combine(start)
     }
 }

@@ -50,17 +50,41 @@ public struct YAMLDecoder: Sendable {
             }
             parsed = results.withLock { $0.map { $0! } }
         }
+        var all: [ParsedDocument] = []
+        for result in parsed { all += try result.get() }
+        // Each document keeps only its own lines (a slice sharing the file's storage), so that
+        // finding the line of a field re-reads one document, not the whole file.
+        let lineStarts = Self.lineStarts(of: text, at: all.map(\.location.line))
         var documents: [Document] = []
-        for result in parsed {
-            for document in try result.get() {
-                documents.append(Document(
-                    value: document.value,
-                    positions: SourcePositions(
-                        file: file, text: text, documentIndex: documents.count, start: document.location),
-                    location: document.location))
-            }
+        for (index, document) in all.enumerated() {
+            let start = lineStarts[document.location.line] ?? text.startIndex
+            let end = index + 1 < all.count ? lineStarts[all[index + 1].location.line] ?? text.endIndex : text.endIndex
+            documents.append(Document(
+                value: document.value,
+                positions: SourcePositions(
+                    file: file, text: text[start..<max(start, end)], lineOffset: document.location.line - 1,
+                    start: document.location),
+                location: document.location))
         }
         return documents
+    }
+
+    /// Where each of `lines` (1-based) starts in `text`.
+    private static func lineStarts(of text: String, at lines: [Int]) -> [Int: String.Index] {
+        let wanted = Set(lines)
+        var starts: [Int: String.Index] = [:]
+        var line = 1
+        if wanted.contains(1) { starts[1] = text.startIndex }
+        var index = text.utf8.startIndex
+        while index < text.utf8.endIndex, starts.count < wanted.count {
+            if text.utf8[index] == UInt8(ascii: "\n") {
+                line += 1
+                let next = text.utf8.index(after: index)
+                if wanted.contains(line) { starts[line] = next }
+            }
+            index = text.utf8.index(after: index)
+        }
+        return starts
     }
 
     private struct ParsedDocument: Sendable {
