@@ -51,11 +51,6 @@ public struct Snapshot: Sendable, Equatable {
     public func file(_ path: String) -> Data? {
         entries[path]?.data
     }
-
-    /// The total size of all regular files, in bytes.
-    public var byteCount: Int {
-        entries.values.reduce(0) { $0 + ($1.data?.count ?? 0) }
-    }
 }
 
 /// What an event or a status line says about a commit.
