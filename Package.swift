@@ -109,16 +109,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: - Tests, one target per module
+        // MARK: - Tests, one target per module (SluiceTestSupport: subprocesses and temporary
+        // directories shared by them; posix_spawn because Foundation's Process deadlocked here)
 
         .testTarget(
             name: "SluiceModelTests",
             dependencies: ["SluiceModel"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SluiceTestSupport",
+            path: "Tests/SluiceTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SluiceGitTests",
-            dependencies: ["SluiceGit"],
+            dependencies: ["SluiceGit", "SluiceTestSupport"],
             resources: [.copy("Support")],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 
 /// A server process the test started; stopped (SIGTERM, then reaped) by `stop()` or on release.
 final class ServerProcess {

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 
 /// A Git repository made with the git CLI: a work tree to commit in, and a bare repository
 /// beside it that servers export and commits are pushed to.

@@ -1,16 +1,22 @@
 import Foundation
 
 /// Runs real commands (git, ssh-keygen, openssl) for the tests, failing loudly on a non-zero exit.
-enum Shell {
-    struct Failure: Error, CustomStringConvertible {
-        var command: [String]
-        var status: Int32
-        var stderr: String
-        var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
+public enum Shell {
+    public struct Failure: Error, CustomStringConvertible {
+        public var command: [String]
+        public var status: Int32
+        public var stderr: String
+        public var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
+
+        public init(command: [String], status: Int32, stderr: String) {
+            self.command = command
+            self.status = status
+            self.stderr = stderr
+        }
     }
 
     /// The environment every test command gets: a fixed identity and clock-independent config.
-    static let environment: [String: String] = {
+    public static let environment: [String: String] = {
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_AUTHOR_NAME"] = "Sluice Test"
         environment["GIT_AUTHOR_EMAIL"] = "test@sluice.invalid"
@@ -22,7 +28,7 @@ enum Shell {
     }()
 
     @discardableResult
-    static func run(_ command: [String], in directory: URL? = nil) throws -> Data {
+    public static func run(_ command: [String], in directory: URL? = nil) throws -> Data {
         // stderr goes to a file so that only one pipe needs draining while the child runs.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
         let errorDescriptor = open(errorFile.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
@@ -55,29 +61,29 @@ enum Shell {
         return data
     }
 
-    static func text(_ command: [String], in directory: URL? = nil) throws -> String {
+    public static func text(_ command: [String], in directory: URL? = nil) throws -> String {
         String(decoding: try run(command, in: directory), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
 /// A temporary directory removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let url: URL
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init(_ label: String = "sluice-test") throws {
+    public init(_ label: String = "sluice-test") throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ component: String) -> URL { url.appendingPathComponent(component) }
+    public func path(_ component: String) -> URL { url.appendingPathComponent(component) }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (for servers that cannot report their own).
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
@@ -95,7 +101,7 @@ func freeLoopbackPort() throws -> Int {
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
-func waitForListener(port: Int, timeout: Duration = .seconds(10)) throws {
+public func waitForListener(port: Int, timeout: Duration = .seconds(10)) throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -6,15 +6,15 @@ import Foundation
 /// empty mask and default signal handlers, and waits with waitpid.
 private let spawnLock = NSLock()
 
-enum Subprocess {
-    struct SpawnError: Error, CustomStringConvertible {
-        var command: [String]
-        var code: Int32
-        var description: String { "cannot start \(command.joined(separator: " ")): \(String(cString: strerror(code)))" }
+public enum Subprocess {
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var command: [String]
+        public var code: Int32
+        public var description: String { "cannot start \(command.joined(separator: " ")): \(String(cString: strerror(code)))" }
     }
 
     /// Starts `command` (looked up in PATH) with its standard streams on the given descriptors.
-    static func spawn(
+    public static func spawn(
         _ command: [String], in directory: URL? = nil, environment: [String: String],
         stdin: Int32, stdout: Int32, stderr: Int32
     ) throws -> pid_t {
@@ -57,7 +57,7 @@ enum Subprocess {
     /// A pipe whose ends are close-on-exec. pipe2 does not import, so pipe + fcntl run under the
     /// lock spawns take: otherwise a child started in between could inherit the write end and
     /// keep the reader from ever seeing end-of-file.
-    static func makePipe() throws -> (read: Int32, write: Int32) {
+    public static func makePipe() throws -> (read: Int32, write: Int32) {
         var ends: [Int32] = [0, 0]
         spawnLock.lock()
         defer { spawnLock.unlock() }
@@ -68,7 +68,7 @@ enum Subprocess {
     }
 
     /// Blocks until `pid` exits; returns its exit status (128 + signal if it was killed).
-    static func wait(_ pid: pid_t) -> Int32 {
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7f
