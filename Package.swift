@@ -123,6 +123,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceCanaryTests",
+            dependencies: ["SluiceCanary", "SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceGitTests",
             dependencies: ["SluiceGit", "SluiceTestSupport"],
             resources: [.copy("Support")],
