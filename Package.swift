@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "SluiceModel", "SluiceGit", "SluiceRender", "SluiceKube",
                 "SluiceSync", "SluiceProxy", "SluiceCanary",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -120,6 +121,11 @@ let package = Package(
         .target(
             name: "SluiceTestSupport",
             path: "Tests/SluiceTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceAgentTests",
+            dependencies: ["SluiceAgent", "SluiceModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

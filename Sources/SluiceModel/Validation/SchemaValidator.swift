@@ -25,11 +25,13 @@ public struct SchemaValidator: Sendable {
     }
 
     /// Errors as the API server returns them for a create or update: schema errors, then, when
-    /// one of them stops CEL rules from running, the server's note that rules were skipped.
+    /// one of them stops CEL rules from running, the server's note that rules were skipped (only
+    /// for a schema that has rules: the server builds no rule validator for one without).
     public func apiServerErrors(_ value: JSONValue, against schema: StructuralSchema, old: JSONValue? = nil)
         -> [FieldError]
     {
         var errors = validate(value, against: schema)
+        guard schema.containsRules else { return errors }
         if !errors.contains(where: { $0.kind.blocksRules }) {
             var path = PathStack()
             var budget = Self.runtimeCostBudget
@@ -281,7 +283,7 @@ public struct SchemaValidator: Sendable {
         _ value: JSONValue, old: JSONValue?, _ schema: StructuralSchema, at path: inout PathStack,
         budget: inout Int, into errors: inout [FieldError]
     ) {
-        guard budget >= 0 else { return }
+        guard budget >= 0, schema.containsRules else { return }
         if !schema.rules.isEmpty {
             let current = CELValue(value)
             let previous = old.map(CELValue.init)

@@ -38,6 +38,8 @@ public final class StructuralSchema: Sendable {
     public let anyOf: [StructuralSchema]
     public let oneOf: [StructuralSchema]
     public let not: StructuralSchema?
+    /// Whether this node or any below it carries an `x-kubernetes-validations` rule.
+    public let containsRules: Bool
 
     /// Reads a schema from its JSON form (`openAPIV3Schema` of a CRD version).
     public init(_ value: JSONValue) {
@@ -82,6 +84,8 @@ public final class StructuralSchema: Sendable {
         anyOf = value["anyOf"]?.arrayValue?.map(StructuralSchema.init) ?? []
         oneOf = value["oneOf"]?.arrayValue?.map(StructuralSchema.init) ?? []
         not = value["not"].map(StructuralSchema.init)
+        containsRules = !rules.isEmpty || properties.values.contains(where: \.containsRules)
+            || items?.containsRules == true || additionalProperties?.containsRules == true
     }
 
     /// Every rule in this schema and below it, with the path of the schema node it sits on

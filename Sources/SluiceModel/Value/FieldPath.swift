@@ -45,6 +45,12 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Comparable
 
     public var isRoot: Bool { components.isEmpty }
 
+    /// The name of the field this path ends at, or nil when it ends at a list index or is the root.
+    public var lastKey: String? {
+        if case .key(let key)? = components.last { return key }
+        return nil
+    }
+
     public var description: String {
         var text = ""
         for component in components {
