@@ -59,7 +59,7 @@ struct RepositoryLayoutTests {
             _ = try RepositoryLayout.parse(text)
         } catch {
             #expect(error.problems.count == 1)
-            #expect(error.problems[0].hasPrefix("sluice.yaml:5: targets[1]: Duplicate value"), "\(error.problems)")
+            #expect(error.problems == [#"sluice.yaml:5: targets[1]: Duplicate value: "web""#])
         }
     }
 
