@@ -129,6 +129,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SluiceSyncTests",
+            dependencies: ["SluiceSync", "SluiceModel", "SluiceTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SluiceCanaryTests",
             dependencies: ["SluiceCanary", "SluiceModel"],
             swiftSettings: swiftSettings
