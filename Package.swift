@@ -67,7 +67,10 @@ let package = Package(
         ),
         .target(
             name: "SluiceSync",
-            dependencies: ["SluiceModel", "SluiceKube", "SluiceRender"],
+            dependencies: [
+                "SluiceModel", "SluiceKube", "SluiceRender",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
