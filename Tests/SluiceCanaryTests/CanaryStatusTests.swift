@@ -40,7 +40,7 @@ struct CanaryStatusTests {
         #expect(events[0].message == "revision main@sha1:abc: step 1 of 3, blue 90 / green 10")
         #expect(events[2].message == """
             revision main@sha1:abc rolled back to blue 100 / green 0 at step 2: success rate 0.0% over 1 samples, \
-            below the required 99.0%; failed samples: probe health: status 500
+            below the required 99.0%; failed samples: probe health: status 500; not retried until Git changes
             """)
         #expect(status.phase == .rolledBack)
         #expect(status.history?.map(\.event) == ["RolloutStarted", "StepAdvanced", "RolloutFailed"])

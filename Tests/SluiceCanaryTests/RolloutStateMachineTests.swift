@@ -68,7 +68,7 @@ struct RolloutStateMachineTests {
         #expect(machine.weights == [100, 0])
 
         #expect(machine.revisionArrived("rev-2", desired: [0, 100], live: [100, 0], at: t(10))
-            == .record(.refused(revision: "rev-2")), "the same revision is not retried")
+            == .none, "the same revision is not retried")
         #expect(machine.weights == [100, 0])
         #expect(machine.revisionArrived("rev-3", desired: [0, 100], live: [100, 0], at: t(20))
             == .apply(weights: [90, 10], .started(revision: "rev-3", step: 0)), "a new revision is")
@@ -127,7 +127,7 @@ struct RolloutStateMachineTests {
         #expect(other.abort(reason: "by sluice canary abort", at: t(1))
             == .apply(weights: [100, 0], .aborted(reason: "by sluice canary abort")))
         #expect(other.phase == .rolledBack)
-        #expect(other.revisionArrived("rev-2", desired: [0, 100], live: [100, 0], at: t(2)) == .record(.refused(revision: "rev-2")))
+        #expect(other.revisionArrived("rev-2", desired: [0, 100], live: [100, 0], at: t(2)) == .none)
     }
 
     @Test("a restart resumes the same step from the record, with a fresh interval")
@@ -163,6 +163,16 @@ struct RolloutStateMachineTests {
         #expect(machine.evaluate(at: t(42)).weights == [100, 0])
     }
 
+    @Test("a commit that leaves the rule's weights alone does not restart a rollout")
+    func unrelatedCommit() {
+        var machine = started()
+        succeed(&machine)
+        _ = machine.evaluate(at: t(30))
+        #expect(machine.revisionArrived("rev-3", desired: [0, 100], live: [50, 50], at: t(40)) == .none)
+        #expect(machine.step == 1)
+        #expect(machine.revision == "rev-3")
+    }
+
     @Test("weights Git already serves are applied at once, and only once")
     func nothingToRoll() {
         var machine = Machine(configuration: Self.configuration)
@@ -170,8 +180,10 @@ struct RolloutStateMachineTests {
             == .apply(weights: [100, 0], .appliedAtOnce(revision: "rev-1")))
         #expect(machine.phase == .idle)
         #expect(machine.revisionArrived("rev-1", desired: [100, 0], live: [100, 0], at: t(30)) == .none)
-        #expect(machine.revisionArrived("rev-2", desired: [2, 0], live: [100, 0], at: t(60))
-            == .apply(weights: [2, 0], .appliedAtOnce(revision: "rev-2")), "the same shares need no steps")
+        #expect(machine.revisionArrived("rev-2", desired: [100, 0], live: [100, 0], at: t(45)) == .none,
+                "a commit that does not touch the weights records nothing")
+        #expect(machine.revisionArrived("rev-3", desired: [2, 0], live: [100, 0], at: t(60))
+            == .apply(weights: [2, 0], .appliedAtOnce(revision: "rev-3")), "the same shares need no steps")
     }
 }
 

@@ -86,11 +86,24 @@ public struct RolloutStateMachine<C: Clock>: Sendable where C.Duration == Durati
 
     /// A revision from Git asks for `desired` weights while `live` weights serve.
     public mutating func revisionArrived(_ revision: String, desired: [Int], live: [Int], at now: C.Instant) -> RolloutAction {
-        if phase == .rolledBack, revision == rejectedRevision {
-            return .record(.refused(revision: revision))
+        // The rolled-back revision is not retried; its RolloutFailed event already said so.
+        if phase == .rolledBack, revision == rejectedRevision { return .none }
+        switch phase {
+        case .progressing, .paused:
+            // A commit that leaves this rule's weights alone does not restart the rollout.
+            if let plan, desired == plan.target {
+                self.revision = revision
+                return .none
+            }
+        case .idle, .promoted:
+            if self.revision != nil, desired == live {
+                self.revision = revision
+                stableWeights = live
+                return .none
+            }
+        case .rolledBack:
+            break
         }
-        if let plan, revision == self.revision, desired == plan.target, phase != .idle { return .none }
-        if phase == .idle, revision == self.revision, desired == live { return .none }
         switch phase {
         case .idle, .promoted, .rolledBack:
             stableWeights = live
@@ -287,8 +300,6 @@ public enum RolloutTransition: Sendable, Hashable {
     case aborted(reason: String)
     case paused(PauseReason)
     case resumed(step: Int?)
-    /// Git still asks for the revision that was rolled back: it is not retried.
-    case refused(revision: String)
 }
 
 public enum PauseReason: Sendable, Hashable, Codable {

@@ -67,7 +67,8 @@ extension CanaryStatus {
         case .rolledBack(let failure):
             return CanaryEvent(
                 type: .warning, reason: "RolloutFailed",
-                message: "revision \(record.revision ?? "?") rolled back to \(split) at step \(failure.step + 1): \(failure.summary)")
+                message: "revision \(record.revision ?? "?") rolled back to \(split) at step \(failure.step + 1): \(failure.summary); "
+                    + "not retried until Git changes")
         case .aborted(let reason):
             return CanaryEvent(type: .warning, reason: "RolloutAborted", message: "rolled back to \(split): \(reason)")
         case .paused(.manual):
@@ -76,10 +77,6 @@ extension CanaryStatus {
             return CanaryEvent(type: .normal, reason: "AwaitingApproval", message: "waiting at gate \(gate.rawValue) with \(split): promote or resume to go on")
         case .resumed:
             return CanaryEvent(type: .normal, reason: "Resumed", message: "resumed at \(split)")
-        case .refused(let revision):
-            return CanaryEvent(
-                type: .warning, reason: "RevisionRefused",
-                message: "revision \(revision) was rolled back before and is not retried; serving \(split) until Git changes")
         }
     }
 
