@@ -1,5 +1,6 @@
 import SluiceCanary
 import SluiceModel
+import SluiceSync
 
 extension RepositoryLayout {
     /// Reads and checks `sluice.yaml`: the schema (types, enums, required fields, unknown fields,
@@ -65,13 +66,6 @@ extension RepositoryLayout {
     }
 
     static func isJSONPointer(_ text: String) -> Bool {
-        guard text.hasPrefix("/") else { return false }
-        var characters = text.makeIterator()
-        while let character = characters.next() {
-            if character == "~" {
-                guard let escaped = characters.next(), escaped == "0" || escaped == "1" else { return false }
-            }
-        }
-        return true
+        DriftIgnoreRule.components(ofPointer: text) != nil
     }
 }

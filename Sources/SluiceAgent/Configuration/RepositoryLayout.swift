@@ -1,5 +1,6 @@
 import SluiceCanary
 import SluiceModel
+import SluiceSync
 
 /// `sluice.yaml` at a repository's root: which overlays Sluice syncs, and how.
 ///
@@ -52,35 +53,10 @@ public struct RepositoryLayout: Sendable, Hashable, Codable {
     }
 
     /// What the agent does when another manager changes a field Sluice owns.
-    public enum DriftMode: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Re-apply at once, and report.
-        case correct
-        /// Report only, for as long as the drift lasts.
-        case alert
-    }
+    public typealias DriftMode = SluiceSync.DriftMode
 
-    /// Fields (JSON pointers) that drift detection ignores on matching objects.
-    public struct IgnoreRule: Sendable, Hashable, Codable {
-        public var group: String?
-        public var kind: String?
-        public var namespace: String?
-        public var name: String?
-        public var paths: [String]
-
-        public init(group: String? = nil, kind: String? = nil, namespace: String? = nil, name: String? = nil, paths: [String]) {
-            self.group = group
-            self.kind = kind
-            self.namespace = namespace
-            self.name = name
-            self.paths = paths
-        }
-
-        /// Whether this rule applies to `object`; an omitted selector field matches anything.
-        public func matches(_ object: ObjectReference) -> Bool {
-            (group == nil || group == object.group) && (kind == nil || kind == object.kind)
-                && (namespace == nil || namespace == object.namespace) && (name == nil || name == object.name)
-        }
-    }
+    /// Fields other controllers own, never reported as drift.
+    public typealias IgnoreRule = DriftIgnoreRule
 }
 
 /// `sluice.yaml` could not be used: one line per problem, each with the file and line.
