@@ -130,6 +130,7 @@ let package = Package(
         .testTarget(
             name: "SluiceRenderTests",
             dependencies: ["SluiceRender", "SluiceModel", "SluiceGit", "SluiceTestSupport"],
+            exclude: ["Fixtures", "regenerate.sh"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,8 +29,19 @@ extension Sluice {
         @Option(name: .long, help: "Directory holding Sluice's state; the Git cache is <data-dir>/git.")
         var dataDir: String = ".sluice"
 
+        @Option(name: .long, help: "With DIRECTORY: the root nothing may be read outside of. Default: the enclosing Git work tree, else DIRECTORY.")
+        var root: String?
+
         @Flag(name: .long, help: "Output exactly what kubectl kustomize prints (no Gateway API reference renaming).")
         var kustomizeCompat = false
+
+        /// `directory` as a path inside `root`.
+        static func relative(_ directory: String, to root: String) -> String {
+            let base = URL(fileURLWithPath: root).standardizedFileURL.path
+            let full = URL(fileURLWithPath: directory).standardizedFileURL.path
+            if full == base { return "" }
+            return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : "../" + full
+        }
 
         func validate() throws {
             if directory == nil && repo == nil { throw ValidationError("give a DIRECTORY or --repo URL") }
@@ -42,7 +53,8 @@ extension Sluice {
             do {
                 let rendering: Renderer.Rendering
                 if let directory {
-                    rendering = try renderer.render(try Snapshot.read(directory: directory))
+                    let (tree, path) = root.map { (DiskTree(root: $0), Self.relative(directory, to: $0)) } ?? DiskTree.enclosing(directory)
+                    rendering = try renderer.render(tree, path: path)
                 } else {
                     let snapshot = try GitRenderSource(repo: repo!, ref: ref, dataDir: dataDir).snapshot()
                     rendering = try renderer.render(snapshot, path: path)

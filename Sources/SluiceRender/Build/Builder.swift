@@ -5,12 +5,12 @@ import SluiceModel
 /// nested kustomizations), then components, then generators, then the transformers in
 /// kustomize's fixed order. Hash suffixes and reference renaming happen once, at the top.
 struct Builder {
-    let tree: FileTree
+    let tree: TreeReader
     let configuration: Renderer.Configuration
     /// Directories being built, outermost first: a directory met again is a cycle.
     var stack: [String] = []
 
-    init(tree: FileTree, configuration: Renderer.Configuration) {
+    init(tree: TreeReader, configuration: Renderer.Configuration) {
         self.tree = tree
         self.configuration = configuration
     }
@@ -54,30 +54,27 @@ struct Builder {
 
     /// Applies one kustomization (or component) to `resources`.
     mutating func accumulate(_ kustomization: Kustomization, into resources: inout [Resource]) throws(RenderError) {
-        var entries: [(String, String)] = []
-        for entry in try kustomization.strings("resources") { entries.append(("resources", entry)) }
-        for entry in try kustomization.strings("bases") { entries.append(("bases", entry)) }
-        for (index, (key, entry)) in entries.enumerated() {
-            _ = index
-            let location = kustomization.location(of: key)
-            try addResource(entry, from: kustomization, at: location, into: &resources)
+        for key in ["resources", "bases"] {
+            for (index, entry) in try kustomization.strings(key).enumerated() {
+                try addResource(entry, from: kustomization, at: kustomization.location(of: key, .index(index)), into: &resources)
+            }
         }
-        for crd in try kustomization.strings("crds") {
-            _ = try loadFile(crd, from: kustomization, at: kustomization.location(of: "crds"))
+        for (index, crd) in try kustomization.strings("crds").enumerated() {
+            // Only read: the OpenAPI definitions they hold change nothing Sluice renders.
+            _ = try loadFile(crd, from: kustomization, at: kustomization.location(of: "crds", .index(index)))
         }
-        for component in try kustomization.strings("components") {
-            try applyComponent(component, from: kustomization, into: &resources)
+        for (index, component) in try kustomization.strings("components").enumerated() {
+            try applyComponent(component, from: kustomization, at: kustomization.location(of: "components", .index(index)), into: &resources)
         }
         try Generators(builder: self, kustomization: kustomization).run(on: &resources)
         try Transformers(builder: self, kustomization: kustomization).run(on: &resources)
     }
 
-    private mutating func applyComponent(_ entry: String, from parent: Kustomization, into resources: inout [Resource])
-        throws(RenderError)
-    {
-        let location = parent.location(of: "components")
+    private mutating func applyComponent(
+        _ entry: String, from parent: Kustomization, at location: SourceLocation, into resources: inout [Resource]
+    ) throws(RenderError) {
         try refuseRemote(entry, at: location)
-        guard let joined = FileTree.join(parent.directory, entry) else {
+        guard let joined = TreeReader.join(parent.directory, entry) else {
             throw RenderError("component '\(entry)' is outside the repository", at: location)
         }
         let directory = try tree.resolve(joined)
@@ -100,7 +97,7 @@ struct Builder {
         _ entry: String, from kustomization: Kustomization, at location: SourceLocation, into resources: inout [Resource]
     ) throws(RenderError) {
         try refuseRemote(entry, at: location)
-        guard let joined = FileTree.join(kustomization.directory, entry) else {
+        guard let joined = TreeReader.join(kustomization.directory, entry) else {
             throw RenderError("accumulating resources from '\(entry)': the path is outside the repository", at: location)
         }
         let path = try tree.resolve(joined)
@@ -152,7 +149,7 @@ struct Builder {
     /// A file named by a kustomization, read under the load restriction.
     func loadFile(_ entry: String, from kustomization: Kustomization, at location: SourceLocation) throws(RenderError) -> (path: String, text: String) {
         try refuseRemote(entry, at: location)
-        guard let joined = FileTree.join(kustomization.directory, entry) else {
+        guard let joined = TreeReader.join(kustomization.directory, entry) else {
             throw RenderError("'\(entry)' is outside the repository", at: location)
         }
         let path = try tree.resolve(joined)

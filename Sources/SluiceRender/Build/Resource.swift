@@ -72,18 +72,17 @@ struct ResourceID: Hashable, CustomStringConvertible {
     var key: String { "\(group)|\(kind)|\(namespace)|\(name)" }
 }
 
-/// Kinds that have no namespace; others (including every custom kind) are namespaced, as
-/// kustomize assumes without a schema.
+/// Kinds that have no namespace in kustomize's built-in schema; others — every custom kind,
+/// GatewayClass included — are namespaced, as kustomize assumes without a schema.
 enum ClusterScope {
     static let kinds: Set<String> = [
         "Namespace", "Node", "PersistentVolume", "StorageClass", "CustomResourceDefinition", "ClusterRole",
         "ClusterRoleBinding", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
         "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService", "PriorityClass",
         "PodSecurityPolicy", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "IngressClass",
-        "GatewayClass", "CertificateSigningRequest", "ComponentStatus", "FlowSchema",
-        "PriorityLevelConfiguration", "SelfSubjectReview", "TokenReview", "SelfSubjectAccessReview",
-        "SelfSubjectRulesReview", "SubjectAccessReview", "StorageVersionMigration", "IPAddress", "ServiceCIDR",
-        "DeviceClass",
+        "CertificateSigningRequest", "ComponentStatus", "FlowSchema",
+        "PriorityLevelConfiguration", "TokenReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview",
+        "SubjectAccessReview",
     ]
 
     static func isClusterScoped(_ kind: String) -> Bool { kinds.contains(kind) }

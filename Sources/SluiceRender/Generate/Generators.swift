@@ -76,7 +76,7 @@ struct Generators {
             } else {
                 fileKey = String(path.split(separator: "/").last ?? "")
             }
-            let joined = FileTree.join(kustomization.directory, path) ?? path
+            let joined = TreeReader.join(kustomization.directory, path) ?? path
             if builder.tree.isDirectory((try? builder.tree.resolve(joined)) ?? joined) {
                 for child in builder.tree.files(in: try builder.tree.resolve(joined)) {
                     let bytes = try builder.tree.data(child)
@@ -127,7 +127,8 @@ struct Generators {
             object["type"] = .string(members["type"]?.stringValue ?? "Opaque")
         }
         if (local["immutable"] ?? global["immutable"])?.boolValue == true { object["immutable"] = true }
-        let disableHash = (local["disableNameSuffixHash"] ?? global["disableNameSuffixHash"])?.boolValue ?? false
+        // kustomize ORs the two: a generator cannot turn hashing back on.
+        let disableHash = local["disableNameSuffixHash"]?.boolValue == true || global["disableNameSuffixHash"]?.boolValue == true
 
         var resource = Resource(Object(object))
         resource.generator = .init(behavior: behavior, appendHash: !disableHash)

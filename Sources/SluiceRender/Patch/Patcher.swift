@@ -181,7 +181,7 @@ struct Patcher {
 
     /// A patch entry that is a file path or, failing that, inline YAML.
     private func content(_ entry: String, at location: SourceLocation) throws(RenderError) -> (String, String) {
-        if !entry.contains("\n"), let joined = FileTree.join(kustomization.directory, entry),
+        if !entry.contains("\n"), let joined = TreeReader.join(kustomization.directory, entry),
             let path = try? builder.tree.resolve(joined), builder.tree.isFile(path)
         {
             let loaded = try builder.loadFile(entry, from: kustomization, at: location)

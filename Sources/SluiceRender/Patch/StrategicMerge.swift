@@ -4,8 +4,9 @@ import SluiceModel
 /// Kubernetes strategic merge patch as kustomize applies it: maps merge, `null` deletes, lists
 /// with a merge key in the built-in schemas merge item by item (patch items first, in the
 /// patch's order, then the untouched originals), every other list is replaced. Directives:
-/// `$patch: replace|delete|merge`, `$retainKeys`, `$deleteFromPrimitiveList/<key>`,
-/// `$setElementOrder/<key>` (accepted; the order kustomize prints does not depend on it).
+/// `$patch: replace|delete|merge`, `$deleteFromPrimitiveList/<key>`, `$setElementOrder/<key>`
+/// (accepted; the order kustomize prints does not depend on it). `$retainKeys` is kept as a
+/// plain field, exactly as kustomize v5 does.
 struct StrategicMerge {
     let kind: String
 
@@ -48,12 +49,8 @@ struct StrategicMerge {
                 if directive == "replace" { return Self.strip(.object(members)) }
             }
             guard case .object(var result) = original else { return Self.strip(patch) }
-            if let retained = members["$retainKeys"]?.arrayValue {
-                let keep = Set(retained.compactMap(\.stringValue))
-                for key in result.keys where !keep.contains(key) && members[key] == nil { result[key] = nil }
-            }
             for (key, value) in members {
-                if key == "$patch" || key == "$retainKeys" || key.hasPrefix("$setElementOrder/") { continue }
+                if key == "$patch" || key.hasPrefix("$setElementOrder/") { continue }
                 if key.hasPrefix("$deleteFromPrimitiveList/") {
                     let field = String(key.dropFirst("$deleteFromPrimitiveList/".count))
                     let drop = value.arrayValue ?? []
@@ -111,6 +108,11 @@ struct StrategicMerge {
         return result
     }
 
+    /// `$retainKeys` is not one: kustomize keeps it as an ordinary field and retains nothing.
+    static func isDirective(_ key: String) -> Bool {
+        key == "$patch" || key.hasPrefix("$setElementOrder/") || key.hasPrefix("$deleteFromPrimitiveList/")
+    }
+
     static func isDelete(_ value: JSONValue) -> Bool {
         value.objectValue?["$patch"]?.stringValue == "delete"
     }
@@ -120,7 +122,7 @@ struct StrategicMerge {
         switch value {
         case .object(let members):
             var result: OrderedDictionary<String, JSONValue> = [:]
-            for (key, child) in members where !key.hasPrefix("$") {
+            for (key, child) in members where !isDirective(key) {
                 if let stripped = strip(child) { result[key] = stripped }
             }
             return .object(result)

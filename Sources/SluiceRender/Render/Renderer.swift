@@ -2,10 +2,10 @@ import SluiceGit
 import SluiceModel
 
 /// Renders a kustomization the way `kubectl kustomize` does, over a file tree held in memory
-/// (a Git snapshot, or a directory read into one).
+/// (a Git `Snapshot`) or on disk (`DiskTree`).
 ///
 /// ```swift
-/// let rendering = try Renderer().render(Snapshot.read(directory: "overlays/prod"), path: "")
+/// let rendering = try Renderer().render(DiskTree(root: "."), path: "overlays/prod")
 /// print(rendering.yaml, terminator: "")
 /// ```
 public struct Renderer: Sendable {
@@ -38,10 +38,11 @@ public struct Renderer: Sendable {
         self.configuration = configuration
     }
 
-    /// Renders the kustomization in directory `path` (relative to the snapshot's root; "" for the root).
-    public func render(_ snapshot: Snapshot, path: String = "") throws(RenderError) -> Rendering {
-        let tree = FileTree(snapshot, maxFileBytes: configuration.maxFileBytes)
-        guard let directory = FileTree.join("", path) else {
+    /// Renders the kustomization in directory `path` (relative to the tree's root; "" for the
+    /// root). Nothing outside the tree is read: `..` and symlinks that leave it are refused.
+    public func render(_ input: any FileTree, path: String = "") throws(RenderError) -> Rendering {
+        let tree = TreeReader(input, maxFileBytes: configuration.maxFileBytes)
+        guard let directory = TreeReader.join("", path) else {
             throw RenderError("'\(path)' is outside the repository")
         }
         let resolved = try tree.resolve(directory)
