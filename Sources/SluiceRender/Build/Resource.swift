@@ -53,8 +53,11 @@ struct Resource {
         return namespace
     }
 
-    /// `Deployment.v1.apps/web.default`, as kustomize prints ids in messages.
-    var idDescription: String { id.description }
+    /// `Deployment.v1.apps/web.[noNs]`, as kustomize prints ids in messages.
+    var idDescription: String {
+        let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "[noNs]"
+        return "\(kind).\(object.version).\(group.isEmpty ? "[noGrp]" : group)/\(name).\(namespace)"
+    }
 }
 
 struct ResourceID: Hashable, CustomStringConvertible {

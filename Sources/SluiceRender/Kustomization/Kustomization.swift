@@ -23,7 +23,7 @@ struct Kustomization {
         "inventory",
     ]
 
-    static let fileNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+    static let fileNames = Renderer.kustomizationFileNames
 
     init(directory: String, file: String, text: String) throws(RenderError) {
         self.directory = directory

@@ -148,8 +148,10 @@ enum GoYAMLResolution {
 /// by code point, a non-letter sorts before a letter, and runs of digits compare as numbers.
 enum NaturalOrder {
     static func less(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.unicodeScalars)
-        let b = Array(rhs.unicodeScalars)
+        less(Array(lhs.unicodeScalars), Array(rhs.unicodeScalars))
+    }
+
+    static func less(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
         var i = 0
         while i < a.count && i < b.count {
             if a[i] == b[i] {

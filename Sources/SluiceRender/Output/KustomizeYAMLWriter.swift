@@ -56,7 +56,9 @@ struct Emitter {
     /// the current line (after `- `).
     mutating func mapping(_ members: OrderedDictionary<String, JSONValue>, indent: Int, firstOnLine: Bool) {
         var first = firstOnLine
-        for key in members.keys.sorted(by: NaturalOrder.less) {
+        // Each key's scalars are taken once, not at every comparison.
+        let keys = members.keys.map { ($0, Array($0.unicodeScalars)) }.sorted { NaturalOrder.less($0.1, $1.1) }.map(\.0)
+        for key in keys {
             if first {
                 first = false
             } else {

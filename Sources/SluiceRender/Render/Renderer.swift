@@ -34,6 +34,9 @@ public struct Renderer: Sendable {
 
     public var configuration: Configuration
 
+    /// The names a kustomization file may have, in the order kustomize looks for them.
+    public static let kustomizationFileNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

@@ -95,10 +95,10 @@ struct NameReferences {
     }
 
     func run(on resources: inout [Resource]) {
-        // Only renamed objects matter: index them by kind and every earlier name.
-        var renamed: [String: [Int]] = [:]
+        // Only renamed objects matter: index them by kind and by every name they have had.
+        var renamed: [String: [String: [Int]]] = [:]
         for (index, resource) in resources.enumerated() where !resource.previousNames.isEmpty {
-            renamed[resource.kind, default: []].append(index)
+            for name in Set(resource.allNames) { renamed[resource.kind, default: [:]][name, default: []].append(index) }
         }
         guard !renamed.isEmpty else { return }
         let snapshot = resources
@@ -106,10 +106,11 @@ struct NameReferences {
             let referrer = snapshot[index]
             for rule in rules {
                 if let referrers = rule.referrers, !referrers.contains(referrer.kind) { continue }
-                guard let candidates = renamed[rule.target] else { continue }
+                guard let byName = renamed[rule.target] else { continue }
                 var value = JSONValue.object(resources[index].object.content)
                 let changed = walk(&value, path: rule.path[...], rule: rule, item: nil) { name, item in
-                    resolve(name, item: item, rule: rule, referrer: referrer, candidates: candidates.map { snapshot[$0] })
+                    guard let candidates = byName[name] else { return nil }
+                    return resolve(name, item: item, rule: rule, referrer: referrer, candidates: candidates.map { snapshot[$0] })
                 }
                 if changed, case .object(let members) = value { resources[index].object.content = members }
             }
