@@ -59,7 +59,16 @@ extension Sluice {
                     let snapshot = try GitRenderSource(repo: repo!, ref: ref, dataDir: dataDir).snapshot()
                     rendering = try renderer.render(snapshot, path: path)
                 }
-                FileHandle.standardOutput.write(Data(rendering.yaml.utf8))
+                var yaml = rendering.yaml
+                // Written from the string's own storage: the stream can be large.
+                yaml.withUTF8 { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                        if written <= 0 { break }
+                        offset += written
+                    }
+                }
             } catch let error as RenderError {
                 printError("error: \(error)")
                 throw ExitCode(1)

@@ -122,6 +122,14 @@ extension Emitter {
     }
 
     private mutating func writePlain(_ text: String, indent: Int, allowBreaks: Bool) {
+        // Most scalars end before the fold column, or have no space to fold at.
+        let count = text.unicodeScalars.count
+        if !allowBreaks || column + count <= Self.bestWidth + 1 || !text.utf8.contains(UInt8(ascii: " ")) {
+            output += text
+            column += count
+            whitespace = false
+            return
+        }
         let scalars = Array(text.unicodeScalars)
         var spaces = false
         for (index, scalar) in scalars.enumerated() {

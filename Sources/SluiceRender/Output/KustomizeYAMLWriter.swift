@@ -1,5 +1,8 @@
+import Dispatch
+import Foundation
 import OrderedCollections
 import SluiceModel
+import Synchronization
 
 /// Writes objects exactly as `kubectl kustomize` prints them.
 ///
@@ -14,10 +17,34 @@ public struct KustomizeYAMLWriter: Sendable {
 
     /// The stream of documents separated by `---`, as `kubectl kustomize` prints it.
     public func write(_ objects: [Object]) -> String {
-        var parts: [String] = []
-        parts.reserveCapacity(objects.count)
-        for object in objects { parts.append(write(object.value)) }
-        return parts.joined(separator: "---\n")
+        let pieces = objects.count < 512 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
+        guard pieces > 1 else { return write(objects[...], first: true) }
+        // Documents are independent: large streams are written in pieces on all cores.
+        let size = (objects.count + pieces - 1) / pieces
+        let results = Mutex<[String]>(Array(repeating: "", count: pieces))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let start = min(piece * size, objects.count)
+            let text = write(objects[start..<min(start + size, objects.count)], first: start == 0)
+            results.withLock { $0[piece] = text }
+        }
+        return results.withLock { texts in
+            var output = ""
+            output.reserveCapacity(texts.reduce(0) { $0 + $1.utf8.count })
+            for index in texts.indices {
+                output += texts[index]
+                texts[index] = ""
+            }
+            return output
+        }
+    }
+
+    private func write(_ objects: ArraySlice<Object>, first: Bool) -> String {
+        var output = ""
+        for (offset, object) in objects.enumerated() {
+            if offset > 0 || !first { output += "---\n" }
+            output += write(object.value)
+        }
+        return output
     }
 
     /// One document, ending in a newline.

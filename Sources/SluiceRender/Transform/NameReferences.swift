@@ -94,23 +94,34 @@ struct NameReferences {
         rules = Self.builtIn + (gatewayAPI ? Self.gatewayAPI : [])
     }
 
+    /// What resolving a reference needs to know of a renamed object.
+    struct Candidate {
+        var name: String
+        var previousNames: [String]
+        var group: String
+        var namespaces: [String]
+    }
+
     func run(on resources: inout [Resource]) {
         // Only renamed objects matter: index them by kind and by every name they have had.
-        var renamed: [String: [String: [Int]]] = [:]
-        for (index, resource) in resources.enumerated() where !resource.previousNames.isEmpty {
-            for name in Set(resource.allNames) { renamed[resource.kind, default: [:]][name, default: []].append(index) }
+        var renamed: [String: [String: [Candidate]]] = [:]
+        for resource in resources where !resource.previousNames.isEmpty {
+            let candidate = Candidate(
+                name: resource.name, previousNames: resource.previousNames, group: resource.group,
+                namespaces: ([resource.object.namespace] + resource.previousNamespaces).map { resource.effectiveNamespace($0) })
+            for name in Set(resource.allNames) { renamed[resource.kind, default: [:]][name, default: []].append(candidate) }
         }
         guard !renamed.isEmpty else { return }
-        let snapshot = resources
         for index in resources.indices {
-            let referrer = snapshot[index]
+            let kind = resources[index].kind
+            let namespace = resources[index].effectiveNamespace(resources[index].object.namespace)
             for rule in rules {
-                if let referrers = rule.referrers, !referrers.contains(referrer.kind) { continue }
+                if let referrers = rule.referrers, !referrers.contains(kind) { continue }
                 guard let byName = renamed[rule.target] else { continue }
                 var value = JSONValue.object(resources[index].object.content)
                 let changed = walk(&value, path: rule.path[...], rule: rule, item: nil) { name, item in
                     guard let candidates = byName[name] else { return nil }
-                    return resolve(name, item: item, rule: rule, referrer: referrer, candidates: candidates.map { snapshot[$0] })
+                    return resolve(name, item: item, rule: rule, referrerKind: kind, referrerNamespace: namespace, candidates: candidates)
                 }
                 if changed, case .object(let members) = value { resources[index].object.content = members }
             }
@@ -119,7 +130,8 @@ struct NameReferences {
 
     /// The new name for a reference to `name`, or nil to leave it.
     private func resolve(
-        _ name: String, item: OrderedDictionary<String, JSONValue>?, rule: Rule, referrer: Resource, candidates: [Resource]
+        _ name: String, item: OrderedDictionary<String, JSONValue>?, rule: Rule, referrerKind: String,
+        referrerNamespace: String, candidates: [Candidate]
     ) -> String? {
         if rule.itemKind, let item {
             let kind = item["kind"]?.stringValue ?? defaultItemKind(rule)
@@ -129,18 +141,14 @@ struct NameReferences {
             let group = item["group"]?.stringValue ?? (rule.target == "Gateway" ? "gateway.networking.k8s.io" : "")
             if group != rule.targetGroup { return nil }
         }
-        var namespace = referrer.effectiveNamespace(referrer.object.namespace)
+        var namespace = referrerNamespace
         if rule.itemNamespace, let item, let explicit = item["namespace"]?.stringValue, !explicit.isEmpty {
             namespace = explicit
         }
-        let clusterScoped = ClusterScope.isClusterScoped(rule.target)
+        let anyNamespace = ClusterScope.isClusterScoped(rule.target)
+            || ClusterScope.isClusterScoped(referrerKind) && !rule.itemNamespace
         let matches = candidates.filter { candidate in
-            guard candidate.group == rule.targetGroup || rule.targetGroup.isEmpty && candidate.group.isEmpty else { return false }
-            guard candidate.previousNames.contains(name) || candidate.name == name else { return false }
-            if clusterScoped || ClusterScope.isClusterScoped(referrer.kind) && !rule.itemNamespace { return true }
-            let namespaces = ([candidate.object.namespace] + candidate.previousNamespaces).map { candidate.effectiveNamespace($0) }
-            return candidate.effectiveNamespace(candidate.object.namespace) == namespace
-                || (candidate.previousNamespaces.contains { candidate.effectiveNamespace($0) == namespace } && namespaces.contains(namespace))
+            candidate.group == rule.targetGroup && (anyNamespace || candidate.namespaces.contains(namespace))
         }
         let names = Set(matches.map(\.name))
         guard names.count == 1 else { return nil }
