@@ -21,7 +21,7 @@ import Testing
         #expect {
             try renderer.render(tree)
         } throws: { error in
-            (error as? RenderError)?.description.contains("big.yaml:1: file is 2052 bytes, over the limit of 1024") == true
+            (error as? RenderError)?.description.contains("big.yaml:1: file is 2051 bytes, over the limit of 1024") == true
         }
     }
 
