@@ -61,7 +61,7 @@ struct Kustomization {
         if !isComponent, let apiVersion, apiVersion != "kustomize.config.k8s.io/v1beta1" {
             throw RenderError("apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1", at: location(of: "apiVersion"))
         }
-        for unsupported in ["generators", "transformers", "validators", "helmCharts", "helmChartInflationGenerator", "vars", "configurations", "inventory"]
+        for unsupported in ["generators", "transformers", "validators", "helmCharts", "helmChartInflationGenerator", "vars", "configurations", "inventory", "openapi"]
         where fields[unsupported] != nil {
             throw RenderError("'\(unsupported)' is not supported by Sluice's renderer", at: location(of: unsupported))
         }

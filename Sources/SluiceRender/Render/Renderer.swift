@@ -64,8 +64,10 @@ public struct Renderer: Sendable {
         NameReferences(gatewayAPI: configuration.gatewayAPIReferences).run(on: &resources)
         var objects = resources.map(\.object)
         objects = try order(objects, kustomization: top)
-        if try buildMetadata(top).contains("originAnnotations") {
-            throw RenderError("buildMetadata 'originAnnotations' is not supported by Sluice's renderer", at: top.location(of: "buildMetadata"))
+        // Each option adds annotations or labels kustomize derives from its own build; Sluice
+        // refuses them rather than print something else than kubectl would.
+        if let option = try buildMetadata(top).first {
+            throw RenderError("buildMetadata '\(option)' is not supported by Sluice's renderer", at: top.location(of: "buildMetadata"))
         }
         return Rendering(objects: objects, yaml: KustomizeYAMLWriter().write(objects))
     }
