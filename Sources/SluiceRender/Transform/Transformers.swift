@@ -26,9 +26,8 @@ struct Transformers {
         guard let namespace = try kustomization.string("namespace"), !namespace.isEmpty else { return }
         for index in resources.indices {
             let kind = resources[index].kind
-            if ClusterScope.isClusterScoped(kind) { continue }
-            resources[index].setNamespace(namespace)
-            // Bindings to ServiceAccounts follow the accounts into the new namespace.
+            if !ClusterScope.isClusterScoped(kind) { resources[index].setNamespace(namespace) }
+            // Bindings (cluster-scoped ones too) to ServiceAccounts follow the accounts into the new namespace.
             if kind == "RoleBinding" || kind == "ClusterRoleBinding",
                 case .array(var subjects) = resources[index].object.content["subjects"] ?? .null
             {
