@@ -78,11 +78,7 @@ struct Generators {
             }
             let joined = TreeReader.join(kustomization.directory, path) ?? path
             if builder.tree.isDirectory((try? builder.tree.resolve(joined)) ?? joined) {
-                for child in builder.tree.files(in: try builder.tree.resolve(joined)) {
-                    let bytes = try builder.tree.data(child)
-                    try store(String(child.split(separator: "/").last!), bytes)
-                }
-                continue
+                throw RenderError("loading KV pairs: file sources: [\(file)]: '\(joined)' must resolve to a file", at: location)
             }
             try builder.refuseRemote(path, at: location)
             guard let resolvedPath = try? builder.tree.resolve(joined), builder.tree.isFile(resolvedPath) else {
