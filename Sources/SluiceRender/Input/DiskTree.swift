@@ -7,6 +7,7 @@ public struct DiskTree: FileTree {
     /// The absolute, standardised root.
     public let root: String
 
+    /// A tree rooted at `root` (made absolute and standardised).
     public init(root: String) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
     }
@@ -31,6 +32,7 @@ public struct DiskTree: FileTree {
 
     private func absolute(_ path: String) -> String { path.isEmpty ? root : root + "/" + path }
 
+    /// The entry at `path`, read with lstat: a symlink is reported, not followed.
     public func entry(at path: String) -> FileTreeEntry? {
         var info = stat()
         let full = absolute(path)
@@ -53,6 +55,7 @@ public struct DiskTree: FileTree {
         }
     }
 
+    /// The regular files directly inside `directory`, sorted.
     public func files(in directory: String) -> [String] {
         let full = absolute(directory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []

@@ -15,11 +15,14 @@ public enum FileTreeEntry: Sendable {
     /// A regular file and its size; its bytes come from `contents`.
     case file(size: Int, contents: @Sendable () throws -> Data)
     case directory
+    /// A symbolic link and its target, unresolved.
     case symlink(target: String)
+    /// A submodule, device or anything else that is neither read nor followed.
     case other
 }
 
 extension Snapshot: FileTree {
+    /// The entry at `path`; directories are those some file's path runs through.
     public func entry(at path: String) -> FileTreeEntry? {
         if path.isEmpty { return .directory }
         switch entries[path] {
@@ -32,6 +35,7 @@ extension Snapshot: FileTree {
         }
     }
 
+    /// The regular files directly inside `directory`, sorted.
     public func files(in directory: String) -> [String] {
         let prefix = directory.isEmpty ? "" : directory + "/"
         return entries.compactMap { path, entry -> String? in

@@ -13,6 +13,7 @@ import Synchronization
 /// folded at spaces past column 80, block literals for multi-line text, and sequences flush with
 /// their parent key.
 public struct KustomizeYAMLWriter: Sendable {
+    /// A writer; it holds no state.
     public init() {}
 
     /// The stream of documents separated by `---`, as `kubectl kustomize` prints it.

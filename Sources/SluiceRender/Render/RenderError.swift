@@ -5,8 +5,10 @@ import SluiceModel
 public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Where the problem is: a path in the tree, with a line when it is known.
     public var location: SourceLocation?
+    /// What is wrong, in kustomize's words where kustomize has them.
     public var message: String
 
+    /// An error about `location` (nil when no file is involved).
     public init(_ message: String, at location: SourceLocation? = nil) {
         self.message = message
         self.location = location

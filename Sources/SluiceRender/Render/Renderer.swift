@@ -28,10 +28,13 @@ public struct Renderer: Sendable {
 
     /// The objects of one render, in output order, and the YAML stream kubectl kustomize prints.
     public struct Rendering: Sendable {
+        /// The objects in output order; each keeps the positions of the file it was read from.
         public var objects: [Object]
+        /// The stream `kubectl kustomize` prints: documents separated by `---`.
         public var yaml: String
     }
 
+    /// What this renderer may do and read.
     public var configuration: Configuration
 
     /// The names a kustomization file may have, in the order kustomize looks for them.
