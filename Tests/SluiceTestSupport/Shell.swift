@@ -29,10 +29,6 @@ public enum Shell {
 
     @discardableResult
     public static func run(_ command: [String], in directory: URL? = nil) throws -> Data {
-        try run(command, in: directory, keepingOutputOnFailure: false)
-    }
-
-    private static func run(_ command: [String], in directory: URL?, keepingOutputOnFailure: Bool) throws -> Data {
         // stderr goes to a file so that only one pipe needs draining while the child runs.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
         let errorDescriptor = open(errorFile.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
@@ -60,36 +56,9 @@ public enum Shell {
         let status = Subprocess.wait(pid)
         guard status == 0 else {
             let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-            if keepingOutputOnFailure {
-                throw FailureWithOutput(status: status, stdout: String(decoding: data, as: UTF8.self), stderr: errorText)
-            }
             throw Failure(command: command, status: status, stderr: errorText)
         }
         return data
-    }
-
-    /// What a command printed and how it exited, for commands expected to fail.
-    public struct Outcome: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
-
-    /// Runs `command` and returns its exit status, stdout and stderr without throwing on a
-    /// non-zero status.
-    public static func capture(_ command: [String], in directory: URL? = nil) throws -> Outcome {
-        do {
-            let output = try run(command, in: directory, keepingOutputOnFailure: true)
-            return Outcome(status: 0, stdout: String(decoding: output, as: UTF8.self), stderr: "")
-        } catch let failure as FailureWithOutput {
-            return Outcome(status: failure.status, stdout: failure.stdout, stderr: failure.stderr)
-        }
-    }
-
-    private struct FailureWithOutput: Error {
-        var status: Int32
-        var stdout: String
-        var stderr: String
     }
 
     public static func text(_ command: [String], in directory: URL? = nil) throws -> String {
