@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceGit", targets: ["SluiceGit"]),
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
+        .library(name: "SluiceRender", targets: ["SluiceRender"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,7 +53,11 @@ let package = Package(
         ),
         .target(
             name: "SluiceRender",
-            dependencies: ["SluiceModel", "SluiceGit"],
+            dependencies: [
+                "SluiceModel", "SluiceGit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -91,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceAgent", "SluiceGit", "SluiceModel",
+                "SluiceAgent", "SluiceGit", "SluiceModel", "SluiceRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -139,6 +144,12 @@ let package = Package(
         .testTarget(
             name: "SluiceCanaryTests",
             dependencies: ["SluiceCanary", "SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceRenderTests",
+            dependencies: ["SluiceRender", "SluiceModel", "SluiceGit", "SluiceTestSupport"],
+            exclude: ["Fixtures", "regenerate.sh"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

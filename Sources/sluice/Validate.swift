@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceModel
+import SluiceRender
 
 extension Sluice {
     /// Offline validation of manifests against CRD schemas, with the API server's messages.
@@ -9,7 +10,8 @@ extension Sluice {
             abstract: "Validate YAML manifests against CustomResourceDefinition schemas, offline.",
             discussion: """
                 Prints one line per problem (file:line: Kind namespace/name: field: message) and exits 1 \
-                when there is any. Schemas: Sluice's built-in Gateway API CRDs (GatewayClass, Gateway, \
+                when there is any. A directory holding a kustomization.yaml is rendered first (as \
+                `sluice render` does); problems then name the source file each object came from. Schemas: Sluice's built-in Gateway API CRDs (GatewayClass, Gateway, \
                 HTTPRoute, GRPCRoute, ReferenceGrant), then --crds, then CRDs found among the manifests; later ones replace \
                 earlier ones for the same kind and version.
                 """)
@@ -17,7 +19,7 @@ extension Sluice {
         @Option(name: .long, help: "A directory (or file) of CustomResourceDefinitions to validate against.")
         var crds: [String] = []
 
-        @Argument(help: "A YAML file or a directory of them.")
+        @Argument(help: "A YAML file, a directory of them, or a kustomization directory.")
         var path: String
 
         func run() throws {
@@ -62,6 +64,27 @@ extension Sluice {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ValidationError("\(path): no such file or directory")
+            }
+            if isDirectory.boolValue, Renderer.kustomizationFileNames.contains(where: {
+                FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0))
+            }) {
+                let (tree, relative) = DiskTree.enclosing(path)
+                do {
+                    // Positions are relative to the tree's root; messages name files as the user reaches them.
+                    let current = FileManager.default.currentDirectoryPath
+                    let prefix = tree.root.hasPrefix(current + "/") ? String(tree.root.dropFirst(current.count + 1)) + "/"
+                        : tree.root == current ? "" : tree.root + "/"
+                    let objects = try Renderer().render(tree, path: relative).objects.map { object in
+                        var object = object
+                        let file = object.positions?.file ?? ""
+                        object.positions?.file = prefix + file
+                        return object
+                    }
+                    return [(path, objects)]
+                } catch {
+                    print(error.description)
+                    throw ExitCode(1)
+                }
             }
             var files: [String] = []
             if isDirectory.boolValue {

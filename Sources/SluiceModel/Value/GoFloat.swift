@@ -1,6 +1,6 @@
 /// Formats doubles exactly as Go's strconv does, because kubectl, kustomize and the API server
 /// are Go programs and Sluice's output is compared with theirs byte for byte.
-enum GoFloat {
+public enum GoFloat {
     /// value = 0.d₁d₂…dₙ × 10^point, with the shortest digits that read back as the same double.
     struct Decimal {
         var negative: Bool
@@ -29,7 +29,7 @@ enum GoFloat {
 
     /// strconv.FormatFloat(f, 'g', -1, 64), what Go YAML encoders write: an exponent when it is
     /// below -4 or at least 6 (Go fixes the precision at 6 for this choice in the shortest form).
-    static func format(_ number: Double) -> String {
+    public static func format(_ number: Double) -> String {
         let decimal = decompose(number)
         let exponent = decimal.point - 1
         let body = exponent < -4 || exponent >= 6 ? scientific(decimal) : fixed(decimal)
@@ -38,7 +38,7 @@ enum GoFloat {
 
     /// encoding/json's float64: fixed notation, except below 1e-6 or from 1e21 up, where it uses
     /// an exponent without zero padding (`1e-7`, `1e+21`).
-    static func formatJSON(_ number: Double) -> String {
+    public static func formatJSON(_ number: Double) -> String {
         let decimal = decompose(number)
         let magnitude = abs(number)
         let body: String

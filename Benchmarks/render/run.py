@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Times `sluice render` against `kubectl kustomize` on the same generated repository.
+
+    Benchmarks/render/run.py [--sizes 1000,10000] [--kubectl-max-n N] [--kubectl-timeout S] [--no-build]
+
+For each N it generates one base and three overlays holding N HTTPRoutes (generate.py), renders
+every overlay with both tools (Sluice with --kustomize-compat, so both must print the same
+bytes, which is checked), and prints wall time, peak memory (getrusage of each child, via
+wait4) and the ratio. kubectl kustomize takes minutes per overlay from N = 1,000 up:
+--kubectl-max-n skips it above that N, --kubectl-timeout stops it, and both are reported.
+"""
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+package = os.path.dirname(os.path.dirname(here))
+
+
+def measure(command, timeout=None):
+    """Wall seconds, peak RSS in bytes, stdout and CPU seconds (user + system) of one child."""
+    with tempfile.TemporaryFile() as out:
+        start = time.monotonic()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        deadline = None if timeout is None else start + timeout
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline and time.monotonic() > deadline:
+                child.kill()
+                os.wait4(child.pid, 0)
+                return None, None, None, None
+            time.sleep(0.005)
+        elapsed = time.monotonic() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{' '.join(command)} failed: {child.stderr.read().decode()}")
+        out.seek(0)
+        return elapsed, usage.ru_maxrss * 1024, out.read(), usage.ru_utime + usage.ru_stime
+
+
+def mib(count):
+    return f"{count / 1048576:.1f} MiB"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--kubectl-max-n", type=int, default=10000)
+    parser.add_argument("--kubectl-timeout", type=float, default=None, help="seconds per overlay")
+    parser.add_argument("--no-build", action="store_true")
+    options = parser.parse_args()
+    if not options.no_build:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "sluice"], cwd=package, check=True)
+    sluice = os.path.join(package, ".build", "release", "sluice")
+    overlays = ["staging", "production", "canary"]
+    results = {}
+    for n in [int(size) for size in options.sizes.split(",")]:
+        root = tempfile.mkdtemp(prefix=f"sluice-render-bench-{n}-")
+        try:
+            subprocess.run([sys.executable, os.path.join(here, "generate.py"), str(n), root], check=True)
+            yaml_bytes = sum(
+                os.path.getsize(os.path.join(directory, name))
+                for directory, _, names in os.walk(root) for name in names)
+            # The process's own footprint, to tell the cost of the YAML from the runtime's.
+            empty = os.path.join(root, "empty")
+            os.makedirs(empty)
+            with open(os.path.join(empty, "kustomization.yaml"), "w") as f:
+                f.write("resources: []\n")
+            _, baseline, _, _ = measure([sluice, "render", "--root", root, empty])
+            sluice_time, sluice_peak, output_bytes, sluice_cpu = 0.0, 0, 0, 0.0
+            kubectl_time, kubectl_peak, kubectl_ran, kubectl_cpu = 0.0, 0, n <= options.kubectl_max_n, 0.0
+            outputs = {}
+            for overlay in overlays:
+                directory = os.path.join(root, "overlays", overlay)
+                elapsed, peak, output, cpu = measure([sluice, "render", "--kustomize-compat", "--root", root, directory])
+                sluice_time += elapsed
+                sluice_cpu += cpu
+                sluice_peak = max(sluice_peak, peak)
+                output_bytes = max(output_bytes, len(output))
+                outputs[overlay] = output
+            if kubectl_ran:
+                for overlay in overlays:
+                    directory = os.path.join(root, "overlays", overlay)
+                    elapsed, peak, output, cpu = measure(["kubectl", "kustomize", directory], options.kubectl_timeout)
+                    if elapsed is None:
+                        kubectl_ran = False
+                        print(f"N={n}: kubectl kustomize stopped after {options.kubectl_timeout:.0f} s on {overlay}")
+                        break
+                    kubectl_time += elapsed
+                    kubectl_cpu += cpu
+                    kubectl_peak = max(kubectl_peak, peak)
+                    if output != outputs[overlay]:
+                        sys.exit(f"N={n} {overlay}: sluice and kubectl outputs differ")
+            print(f"N={n:>6}  input YAML {mib(yaml_bytes)}, largest output {mib(output_bytes)} ({len(overlays)} overlays)")
+            print(f"  sluice render      {sluice_time:9.3f} s wall, {sluice_cpu:8.3f} s CPU   peak {mib(sluice_peak)} "
+                  f"(baseline {mib(baseline)}, {(sluice_peak - baseline) / yaml_bytes:.1f}x input above it, "
+                  f"{sluice_peak / yaml_bytes:.1f}x input in all)")
+            if kubectl_ran:
+                print(f"  kubectl kustomize  {kubectl_time:9.3f} s wall, {kubectl_cpu:8.3f} s CPU   peak {mib(kubectl_peak)}   outputs identical")
+                print(f"  ratio              {kubectl_time / sluice_time:9.1f}x faster (wall), {kubectl_cpu / sluice_cpu:.1f}x (CPU)")
+            else:
+                print("  kubectl kustomize  not run to completion (see --kubectl-max-n / --kubectl-timeout)")
+            results[n] = (sluice_time, sluice_cpu)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    sizes = sorted(results)
+    for small, large in zip(sizes, sizes[1:]):
+        print(f"sluice time grows {results[large][0] / results[small][0]:.1f}x wall, "
+              f"{results[large][1] / results[small][1]:.1f}x CPU from N={small} to N={large} ({large / small:.0f}x the routes)")
+
+
+if __name__ == "__main__":
+    main()

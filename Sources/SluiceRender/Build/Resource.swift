@@ -1,0 +1,92 @@
+import OrderedCollections
+import SluiceModel
+
+/// One object on its way through the build, with what kustomize remembers about it: every name
+/// and namespace it has had (references written against any of them are renamed at the end),
+/// and, for generated ConfigMaps and Secrets, how they combine and whether a hash is appended.
+struct Resource {
+    var object: Object
+    /// Earlier names, oldest first (the current name is `object.name`).
+    var previousNames: [String] = []
+    var previousNamespaces: [String?] = []
+    var generator: GeneratorInfo?
+
+    struct GeneratorInfo {
+        var behavior: String
+        var appendHash: Bool
+    }
+
+    init(_ object: Object) {
+        self.object = object
+    }
+
+    var kind: String { object.kind }
+    var group: String { object.group }
+    var name: String { object.name }
+    var originalName: String { previousNames.first ?? object.name }
+    var originalNamespace: String? { previousNamespaces.first ?? object.namespace }
+
+    /// Every name this resource has carried, current one included.
+    var allNames: [String] { previousNames + [object.name] }
+
+    mutating func rename(_ newName: String) {
+        guard newName != object.name else { return }
+        previousNames.append(object.name)
+        previousNamespaces.append(object.namespace)
+        object.name = newName
+    }
+
+    mutating func setNamespace(_ namespace: String) {
+        guard namespace != object.namespace else { return }
+        previousNames.append(object.name)
+        previousNamespaces.append(object.namespace)
+        object.namespace = namespace
+    }
+
+    /// kustomize's resource id: kind, group, namespace (empty is "default") and name.
+    var id: ResourceID {
+        ResourceID(group: group, version: object.version, kind: kind, namespace: effectiveNamespace(object.namespace), name: name)
+    }
+
+    func effectiveNamespace(_ namespace: String?) -> String {
+        guard let namespace, !namespace.isEmpty else { return "default" }
+        return namespace
+    }
+
+    /// `Deployment.v1.apps/web.[noNs]`, as kustomize prints ids in messages.
+    var idDescription: String {
+        let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "[noNs]"
+        return "\(kind).\(object.version).\(group.isEmpty ? "[noGrp]" : group)/\(name).\(namespace)"
+    }
+}
+
+struct ResourceID: Hashable, CustomStringConvertible {
+    var group: String
+    var version: String
+    var kind: String
+    var namespace: String
+    var name: String
+
+    var description: String {
+        "\(kind).\(version).\(group.isEmpty ? "[noGrp]" : group)/\(name).\(namespace)"
+    }
+
+    /// Equal as far as duplicates go: the version does not make a second object.
+    var key: String { "\(group)|\(kind)|\(namespace)|\(name)" }
+}
+
+/// Kinds that have no namespace in kustomize's built-in schema; others — every custom kind,
+/// GatewayClass included — are namespaced, as kustomize assumes without a schema.
+enum ClusterScope {
+    static let kinds: Set<String> = [
+        "Namespace", "Node", "PersistentVolume", "StorageClass", "CustomResourceDefinition", "ClusterRole",
+        "ClusterRoleBinding", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService", "PriorityClass",
+        "PodSecurityPolicy", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "IngressClass",
+        "CertificateSigningRequest", "ComponentStatus", "FlowSchema",
+        "PriorityLevelConfiguration", "TokenReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview",
+        "SubjectAccessReview",
+    ]
+
+    static func isClusterScoped(_ kind: String) -> Bool { kinds.contains(kind) }
+}

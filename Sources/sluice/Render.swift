@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import SluiceGit
+import SluiceRender
+
+extension Sluice {
+    /// Renders a kustomization as `kubectl kustomize` would, from a directory or a Git revision.
+    struct Render: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render a kustomization (a directory, or --repo/--ref/--path) to a YAML stream.",
+            discussion: """
+                Prints what `kubectl kustomize` prints for the same tree. Sluice also renames Gateway API \
+                references (parentRefs, backendRefs, certificateRefs, ReferenceGrant `to`) along with \
+                the objects they name; --kustomize-compat turns that off. Exit 1 on an error, printed on stderr.
+                """)
+
+        @Argument(help: "The kustomization directory (omit with --repo).")
+        var directory: String?
+
+        @Option(name: .long, help: "Repository: a local path, file://, git://, http(s):// or ssh:// URL.")
+        var repo: String?
+
+        @Option(name: .long, help: "Branch, tag, commit id, or semver range. Default: the remote's HEAD.")
+        var ref: String = "HEAD"
+
+        @Option(name: .long, help: "The kustomization directory inside the repository.")
+        var path: String = ""
+
+        @Option(name: .long, help: "Directory holding Sluice's state; the Git cache is <data-dir>/git.")
+        var dataDir: String = ".sluice"
+
+        @Option(name: .long, help: "With DIRECTORY: the root nothing may be read outside of. Default: the enclosing Git work tree, else DIRECTORY.")
+        var root: String?
+
+        @Flag(name: .long, help: "Output exactly what kubectl kustomize prints (no Gateway API reference renaming).")
+        var kustomizeCompat = false
+
+        /// `directory` as a path inside `root`.
+        static func relative(_ directory: String, to root: String) -> String {
+            let base = URL(fileURLWithPath: root).standardizedFileURL.path
+            let full = URL(fileURLWithPath: directory).standardizedFileURL.path
+            if full == base { return "" }
+            return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : "../" + full
+        }
+
+        func validate() throws {
+            if directory == nil && repo == nil { throw ValidationError("give a DIRECTORY or --repo URL") }
+            if directory != nil && repo != nil { throw ValidationError("give either a DIRECTORY or --repo, not both") }
+        }
+
+        func run() async throws {
+            let renderer = Renderer(configuration: .init(gatewayAPIReferences: !kustomizeCompat))
+            do {
+                let rendering: Renderer.Rendering
+                if let directory {
+                    let (tree, path) = root.map { (DiskTree(root: $0), Self.relative(directory, to: $0)) } ?? DiskTree.enclosing(directory)
+                    rendering = try renderer.render(tree, path: path)
+                } else {
+                    let snapshot = try GitRenderSource(repo: repo!, ref: ref, dataDir: dataDir).snapshot()
+                    rendering = try renderer.render(snapshot, path: path)
+                }
+                var yaml = rendering.yaml
+                // Written from the string's own storage: the stream can be large.
+                yaml.withUTF8 { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                        if written <= 0 { break }
+                        offset += written
+                    }
+                }
+            } catch let error as RenderError {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// The whole tree of one revision, for rendering a path inside it (kustomizations may reach
+/// up to `../base`, so the snapshot is the repository's root, not the path).
+struct GitRenderSource {
+    var repo: String
+    var ref: String
+    var dataDir: String
+
+    func snapshot() throws -> Snapshot {
+        var options = try GitSourceOptions.parse(["--repo", repo, "--ref", ref, "--data-dir", dataDir])
+        options.path = ""
+        let checkout = try options.cache.checkout(try options.remote(), reference: try GitReference(parsing: ref), path: "")
+        return checkout.snapshot
+    }
+}
