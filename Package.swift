@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -62,7 +65,16 @@ let package = Package(
         ),
         .target(
             name: "SluiceProxy",
-            dependencies: ["SluiceModel"],
+            dependencies: [
+                "SluiceModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -103,6 +115,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "ProxyBenchmark",
+            dependencies: ["SluiceProxy", "SluiceModel"],
+            path: "Benchmarks/ProxyBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
             name: "ValidateBenchmark",
             dependencies: ["SluiceModel"],
             path: "Benchmarks/ValidateBenchmark",
@@ -126,6 +145,19 @@ let package = Package(
             name: "SluiceGitTests",
             dependencies: ["SluiceGit", "SluiceTestSupport"],
             resources: [.copy("Support")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceProxyTests",
+            dependencies: [
+                "SluiceProxy", "SluiceModel", "SluiceTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
