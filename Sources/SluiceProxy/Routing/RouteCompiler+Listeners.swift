@@ -120,6 +120,6 @@ extension CompilationState {
                     name: $0.spec.name, supportedKinds: $0.supportedKinds, attachedRoutes: $0.attachedRoutes,
                     conditions: $0.conditions)
             })
-        record(status, for: reference(gateway, kind: "Gateway"))
+        record(.gateway(status), for: reference(gateway, kind: "Gateway"))
     }
 }

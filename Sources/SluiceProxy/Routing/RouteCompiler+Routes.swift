@@ -44,7 +44,7 @@ extension CompilationState {
             parents.append(RouteParentStatus(parentRef: parentRef, controllerName: controllerName, conditions: conditions))
         }
         if !parents.isEmpty {
-            record(RouteStatus(parents: parents), for: reference(route, kind: "HTTPRoute"))
+            record(.route(RouteStatus(parents: parents)), for: reference(route, kind: "HTTPRoute"))
         }
     }
 

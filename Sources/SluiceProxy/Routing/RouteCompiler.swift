@@ -17,16 +17,35 @@ public struct RouteCompiler: Sendable {
     /// The result of one compilation.
     public struct Output: Sendable {
         public var table: RouteTable
-        /// The `status` each GatewayClass, Gateway and HTTPRoute should have, for a writer to patch.
-        /// HTTPRoute statuses hold only the parents that are Gateways of this controller.
-        public var statuses: [ObjectReference: JSONValue]
+        /// The status each GatewayClass, Gateway and HTTPRoute should have, as typed values.
+        public var typedStatuses: [ObjectReference: ComputedStatus]
+
+        /// The `status` of each object as JSON, for a writer to patch. HTTPRoute statuses hold only
+        /// the parents that are Gateways of this controller. Encoded on demand, so a reload that
+        /// only needs the table does not pay for it.
+        public var statuses: [ObjectReference: JSONValue] {
+            typedStatuses.compactMapValues { status in
+                switch status {
+                case .gatewayClass(let value): try? Object(encoding: value).value
+                case .gateway(let value): try? Object(encoding: value).value
+                case .route(let value): try? Object(encoding: value).value
+                }
+            }
+        }
+    }
+
+    /// A computed status, by kind.
+    public enum ComputedStatus: Sendable, Hashable {
+        case gatewayClass(GatewayClassStatus)
+        case gateway(GatewayStatus)
+        case route(RouteStatus)
     }
 
     /// Compiles `input`; `now` (RFC 3339) stamps the conditions' `lastTransitionTime`.
     public func compile(_ input: ProxyInput, now: String = RouteCompiler.timestamp()) -> Output {
         var state = CompilationState(input: input, controllerName: controllerName, now: now)
         state.run()
-        return Output(table: state.table(), statuses: state.statuses)
+        return Output(table: state.table(), typedStatuses: state.statuses)
     }
 
     /// The current time as Kubernetes writes it (`2026-11-29T03:00:00Z`).
@@ -42,7 +61,7 @@ struct CompilationState {
     let input: ProxyInput
     let controllerName: String
     let now: String
-    var statuses: [ObjectReference: JSONValue] = [:]
+    var statuses: [ObjectReference: RouteCompiler.ComputedStatus] = [:]
     /// Listeners by gateway key (`namespace/name`) and listener name, as they are compiled.
     var listeners: [String: [ListenerState]] = [:]
     var backendKeys: Set<BackendKey> = []
@@ -74,7 +93,7 @@ struct CompilationState {
             let status = GatewayClassStatus(conditions: [
                 condition("Accepted", true, "Accepted", "handled by \(controllerName)", gatewayClass.metadata.generation),
             ])
-            record(status, for: reference(gatewayClass, kind: "GatewayClass"))
+            record(.gatewayClass(status), for: reference(gatewayClass, kind: "GatewayClass"))
         }
         let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }
         for gateway in gateways { compileListeners(of: gateway) }
@@ -146,9 +165,8 @@ struct CompilationState {
             lastTransitionTime: now, reason: reason, message: message)
     }
 
-    mutating func record<T: Encodable>(_ status: T, for reference: ObjectReference) {
-        guard let object = try? Object(encoding: status) else { return }
-        statuses[reference] = object.value
+    mutating func record(_ status: RouteCompiler.ComputedStatus, for reference: ObjectReference) {
+        statuses[reference] = status
     }
 
     func reference<Spec, Status>(_ resource: Resource<Spec, Status>, kind: String) -> ObjectReference {

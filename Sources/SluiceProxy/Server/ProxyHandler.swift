@@ -14,7 +14,12 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     private let listenerPort: Int
     private let limits: ProxyConfiguration.Limits
     private var context: ChannelHandlerContext?
-    private var state = State.idle
+    private var state = State.idle {
+        didSet { if case .idle = state { idleSince = context?.eventLoop.now ?? idleSince } }
+    }
+    /// When the connection last became idle. One timer per connection checks it, so requests do not
+    /// each schedule and cancel a timer.
+    private var idleSince = NIODeadline.uptimeNanoseconds(0)
 
     private enum State {
         case idle
@@ -33,7 +38,11 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         self.limits = limits
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        idleSince = context.eventLoop.now
+        checkIdle(after: limits.idleTimeout)
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         abandonUpstream()
@@ -47,12 +56,26 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         context.fireChannelInactive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, case .idle = state {
-            context.close(promise: nil)
-            return
+    /// Closes the connection if it has been idle for the whole timeout; otherwise looks again when
+    /// it could next have been.
+    private func checkIdle(after delay: TimeAmount) {
+        guard let context else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
+            guard let self, let context = self.context else { return }
+            switch self.state {
+            case .idle:
+                let idle = context.eventLoop.now - self.idleSince
+                if idle >= self.limits.idleTimeout {
+                    context.close(promise: nil)
+                } else {
+                    self.checkIdle(after: self.limits.idleTimeout - idle)
+                }
+            case .closed:
+                return
+            case .direct, .connecting, .forwarding:
+                self.checkIdle(after: self.limits.idleTimeout)
+            }
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

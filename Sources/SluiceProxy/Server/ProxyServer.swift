@@ -121,7 +121,6 @@ struct HTTPPipeline {
     let limits: ProxyConfiguration.Limits
 
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
-        try pipeline.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
         try pipeline.addHandler(ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits))
     }

@@ -12,12 +12,12 @@ struct EchoedRequest: Codable, Sendable {
     var method: String
     var namespace: String
     var pod: String
-    /// Header names as received, each with its values.
-    var headers: [String: [String]]
+    /// Headers in the order received, each as `[name, value]`.
+    var headers: [[String]]
 
-    /// A header's values joined by commas, name compared case-insensitively.
+    /// A header's values in order, joined by commas; names compared case-insensitively.
     func header(_ name: String) -> String? {
-        let values = headers.filter { $0.key.lowercased() == name.lowercased() }.flatMap(\.value)
+        let values = headers.filter { $0.first?.lowercased() == name.lowercased() }.map { $0.last ?? "" }
         return values.isEmpty ? nil : values.joined(separator: ",")
     }
 }
@@ -91,10 +91,7 @@ private final class EchoHandler: ChannelInboundHandler {
         case .body: break
         case .end:
             guard let head else { return }
-            var headers: [String: [String]] = [:]
-            for header in head.headers where header.name.lowercased() != "host" {
-                headers[header.name, default: []].append(header.value)
-            }
+            let headers = head.headers.filter { $0.name.lowercased() != "host" }.map { [$0.name, $0.value] }
             let echoed = EchoedRequest(
                 path: head.uri, host: head.headers.first(name: "host") ?? "", method: head.method.rawValue,
                 namespace: namespace, pod: pod, headers: headers)
