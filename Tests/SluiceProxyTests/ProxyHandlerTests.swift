@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOSSL
 import SluiceModel
 import Testing
 
@@ -13,7 +14,8 @@ struct ProxyHandlerTests {
     static func channel(limits: ProxyConfiguration.Limits = .init()) throws -> EmbeddedChannel {
         let input = try RouteCompilerTests.input(["httproute-redirect-host-and-status.yaml", "httproute-invalid-nonexistent-backendref.yaml"])
         let table = RouteCompiler().compile(input).table
-        let tables = TableBox(try InstalledTable(table: table, stats: ProxyStats()))
+        var contexts: [TLSCertificate: NIOSSLContext] = [:]
+        let tables = TableBox(try InstalledTable(table: table, stats: ProxyStats(), contexts: &contexts))
         let channel = EmbeddedChannel()
         let pool = UpstreamPool(eventLoop: channel.eventLoop, connectTimeout: .seconds(1), maxIdlePerEndpoint: 1)
         try HTTPPipeline(tables: tables, pool: pool, listenerPort: 80, limits: limits).add(to: channel.pipeline.syncOperations)

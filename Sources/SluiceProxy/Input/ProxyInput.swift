@@ -34,8 +34,27 @@ public struct ProxyInput: Sendable, Hashable {
 }
 
 /// Where the proxy gets its configuration: each snapshot replaces the last one whole.
-/// The agent's implementation watches a `Cluster`; `ProxyInputStream` serves tests and benchmarks.
+/// The agent's implementation will watch a `Cluster`; `ProxyInputStream` is fed by hand.
 public protocol ProxyConfigurationSource: Sendable {
     /// Snapshots in order; the proxy compiles and installs each one as it arrives.
     func snapshots() -> AsyncStream<ProxyInput>
+}
+
+/// A configuration source fed by hand: each `yield` is a new snapshot (tests, benchmarks, and an
+/// adapter for a watch that already produces whole snapshots).
+public struct ProxyInputStream: ProxyConfigurationSource {
+    private let stream: AsyncStream<ProxyInput>
+    private let continuation: AsyncStream<ProxyInput>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Replaces the configuration; only the newest unread snapshot is kept.
+    public func yield(_ input: ProxyInput) { continuation.yield(input) }
+
+    /// Ends the stream; `ProxyServer.run` returns.
+    public func finish() { continuation.finish() }
+
+    public func snapshots() -> AsyncStream<ProxyInput> { stream }
 }

@@ -8,25 +8,33 @@ final class InstalledTable: Sendable {
     /// Per TLS port: listener hostname (nil: any) and its context, most specific first.
     let tlsContexts: [Int: [(hostname: Hostname?, context: NIOSSLContext)]]
 
-    init(table: RouteTable, stats: ProxyStats) throws {
+    /// `contexts` caches TLS contexts by certificate across reloads: building one parses the key and
+    /// chain, which is the slowest part of a reload.
+    init(table: RouteTable, stats: ProxyStats, contexts: inout [TLSCertificate: NIOSSLContext]) throws {
         self.table = table
         var byKey: [BackendKey: BackendStats] = [:]
         for key in table.backends { byKey[key] = stats.backend(key) }
         self.stats = byKey
-        var contexts: [Int: [(hostname: Hostname?, context: NIOSSLContext)]] = [:]
+        var byPort: [Int: [(hostname: Hostname?, context: NIOSSLContext)]] = [:]
         for (port, portTable) in table.ports where portTable.isTLS {
             var list: [(hostname: Hostname?, context: NIOSSLContext)] = []
             for listener in portTable.listeners {
                 guard let certificate = listener.certificate else { continue }
+                if let cached = contexts[certificate] {
+                    list.append((listener.hostname, cached))
+                    continue
+                }
                 let chain = try NIOSSLCertificate.fromPEMBytes(certificate.certificatePEM).map { NIOSSLCertificateSource.certificate($0) }
                 let key = try NIOSSLPrivateKey(bytes: certificate.keyPEM, format: .pem)
                 var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
                 configuration.applicationProtocols = ["http/1.1"]
-                list.append((listener.hostname, try NIOSSLContext(configuration: configuration)))
+                let context = try NIOSSLContext(configuration: configuration)
+                contexts[certificate] = context
+                list.append((listener.hostname, context))
             }
-            contexts[port] = list
+            byPort[port] = list
         }
-        self.tlsContexts = contexts
+        self.tlsContexts = byPort
     }
 
     /// The context for a TLS server name: the most specific listener that matches, else the first.

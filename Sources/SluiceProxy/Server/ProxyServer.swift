@@ -16,13 +16,15 @@ public actor ProxyServer {
     private let tables: TableBox
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
     private var listeners: [Int: (channel: any Channel, isTLS: Bool)] = [:]
+    private var tlsContexts: [TLSCertificate: NIOSSLContext] = [:]
 
     private init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], stats: ProxyStats) throws {
         self.configuration = configuration
         self.group = group
         self.pools = pools
         self.stats = stats
-        self.tables = TableBox(try InstalledTable(table: RouteTable(), stats: stats))
+        var none: [TLSCertificate: NIOSSLContext] = [:]
+        self.tables = TableBox(try InstalledTable(table: RouteTable(), stats: stats, contexts: &none))
     }
 
     /// Starts the event loops; no socket is bound until a table with listeners is installed.
@@ -47,7 +49,11 @@ public actor ProxyServer {
 
     /// Serves `table` from now on: binds ports it adds, closes ports it drops.
     public func install(_ table: RouteTable) async throws {
-        let installed = try InstalledTable(table: table, stats: stats)
+        var contexts = tlsContexts
+        let installed = try InstalledTable(table: table, stats: stats, contexts: &contexts)
+        // Contexts of certificates no longer used are dropped.
+        let used = Set(table.ports.values.flatMap { $0.listeners.compactMap(\.certificate) })
+        tlsContexts = contexts.filter { used.contains($0.key) }
         tables.replace(with: installed)
         for (port, listener) in listeners where table.ports[port]?.isTLS != listener.isTLS {
             listeners[port] = nil
