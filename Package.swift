@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: - System libraries
@@ -67,7 +69,15 @@ let package = Package(
         ),
         .target(
             name: "SluiceProxy",
-            dependencies: ["SluiceModel"],
+            dependencies: [
+                "SluiceModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -108,6 +118,13 @@ let package = Package(
             name: "GitFetchBenchmark",
             dependencies: ["SluiceGit"],
             path: "Benchmarks/GitFetchBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "ProxyBenchmark",
+            dependencies: ["SluiceProxy", "SluiceModel"],
+            path: "Benchmarks/ProxyBenchmark",
             swiftSettings: swiftSettings
         ),
 
@@ -156,6 +173,19 @@ let package = Package(
             name: "SluiceGitTests",
             dependencies: ["SluiceGit", "SluiceTestSupport"],
             resources: [.copy("Support")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceProxyTests",
+            dependencies: [
+                "SluiceProxy", "SluiceModel", "SluiceTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -82,6 +82,11 @@ public struct Listener: Codable, Sendable, Hashable {
 public struct RouteGroupKind: Codable, Sendable, Hashable {
     public var group: String?
     public var kind: String
+
+    public init(group: String? = nil, kind: String) {
+        self.group = group
+        self.kind = kind
+    }
 }
 
 /// `metav1.LabelSelector`.
@@ -127,4 +132,24 @@ public struct ReferenceGrantSpec: Codable, Sendable, Hashable {
         public var kind: String
         public var name: String?
     }
+}
+
+extension GatewayStatus {
+    public init(conditions: [Condition], listeners: [ListenerStatus]) {
+        self.conditions = conditions
+        self.listeners = listeners
+    }
+}
+
+extension GatewayStatus.ListenerStatus {
+    public init(name: String, supportedKinds: [RouteGroupKind], attachedRoutes: Int, conditions: [Condition]) {
+        self.name = name
+        self.supportedKinds = supportedKinds
+        self.attachedRoutes = attachedRoutes
+        self.conditions = conditions
+    }
+}
+
+extension GatewayClassStatus {
+    public init(conditions: [Condition]) { self.conditions = conditions }
 }

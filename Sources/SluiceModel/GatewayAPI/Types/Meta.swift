@@ -7,6 +7,8 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var uid: String?
     public var resourceVersion: String?
     public var generation: Int64?
+    /// RFC 3339; the route compiler breaks precedence ties by age, oldest first.
+    public var creationTimestamp: String?
 
     public init(name: String, namespace: String? = nil, labels: [String: String]? = nil, annotations: [String: String]? = nil) {
         self.name = name

@@ -67,16 +67,29 @@ public struct RouteParentStatus: Codable, Sendable, Hashable {
     public var parentRef: ParentReference
     public var controllerName: String
     public var conditions: [Condition]
+
+    public init(parentRef: ParentReference, controllerName: String, conditions: [Condition]) {
+        self.parentRef = parentRef
+        self.controllerName = controllerName
+        self.conditions = conditions
+    }
 }
 
 public struct RouteStatus: Codable, Sendable, Hashable {
     public var parents: [RouteParentStatus]
+
+    public init(parents: [RouteParentStatus]) { self.parents = parents }
 }
 
 /// A header name and value.
 public struct HTTPHeader: Codable, Sendable, Hashable {
     public var name: String
     public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Adds, sets and removes request or response headers.
@@ -84,6 +97,12 @@ public struct HTTPHeaderFilter: Codable, Sendable, Hashable {
     public var set: [HTTPHeader]?
     public var add: [HTTPHeader]?
     public var remove: [String]?
+
+    public init(set: [HTTPHeader]? = nil, add: [HTTPHeader]? = nil, remove: [String]? = nil) {
+        self.set = set
+        self.add = add
+        self.remove = remove
+    }
 }
 
 /// Copies requests to another backend, for all or a share of them.
@@ -103,4 +122,10 @@ public struct HeaderMatch: Codable, Sendable, Hashable {
     public var type: String?
     public var name: String
     public var value: String
+
+    public init(type: String? = nil, name: String, value: String) {
+        self.type = type
+        self.name = name
+        self.value = value
+    }
 }

@@ -77,6 +77,12 @@ public struct HTTPRouteFilter: Codable, Sendable, Hashable {
         public var type: String
         public var replaceFullPath: String?
         public var replacePrefixMatch: String?
+
+        public init(type: String, replaceFullPath: String? = nil, replacePrefixMatch: String? = nil) {
+            self.type = type
+            self.replaceFullPath = replaceFullPath
+            self.replacePrefixMatch = replacePrefixMatch
+        }
     }
 
     public struct RequestRedirect: Codable, Sendable, Hashable {
@@ -90,6 +96,11 @@ public struct HTTPRouteFilter: Codable, Sendable, Hashable {
     public struct URLRewrite: Codable, Sendable, Hashable {
         public var hostname: String?
         public var path: PathModifier?
+
+        public init(hostname: String? = nil, path: PathModifier? = nil) {
+            self.hostname = hostname
+            self.path = path
+        }
     }
 
     public struct CORS: Codable, Sendable, Hashable {
@@ -166,4 +177,9 @@ public struct GRPCBackendRef: Codable, Sendable, Hashable {
     public var port: Int?
     public var weight: Int?
     public var filters: [GRPCRouteFilter]?
+}
+
+extension HTTPRouteFilter {
+    /// A filter of `type` with no settings yet; set the member that `type` names.
+    public init(type: String) { self.type = type }
 }

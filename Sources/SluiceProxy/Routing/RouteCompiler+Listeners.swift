@@ -1,0 +1,125 @@
+import Foundation
+import SluiceModel
+
+extension CompilationState {
+    /// Checks each listener of a Gateway: protocol, route kinds, TLS certificates.
+    mutating func compileListeners(of gateway: Gateway) {
+        let namespace = gateway.metadata.namespace ?? "default"
+        let key = "\(namespace)/\(gateway.metadata.name)"
+        var states: [ListenerState] = []
+        let generation = gateway.metadata.generation
+        for listener in gateway.spec.listeners {
+            var conditions: [Condition] = []
+            var valid = true
+            let isTLS = listener.protocol == "HTTPS"
+            var supported: [RouteGroupKind] = []
+            var kindsValid = true
+            if let kinds = listener.allowedRoutes?.kinds, !kinds.isEmpty {
+                for kind in kinds {
+                    if (kind.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup, kind.kind == "HTTPRoute" {
+                        supported.append(RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: "HTTPRoute"))
+                    } else {
+                        kindsValid = false
+                    }
+                }
+            } else {
+                supported = [RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: "HTTPRoute")]
+            }
+            var certificate: TLSCertificate?
+            var refsReason = ("ResolvedRefs", "references resolved")
+            if !kindsValid {
+                refsReason = ("InvalidRouteKinds", "only HTTPRoute is supported")
+            }
+            guard listener.protocol == "HTTP" || isTLS else {
+                conditions.append(condition("Accepted", false, "UnsupportedProtocol", "protocol \(listener.protocol) is not supported", generation))
+                conditions.append(condition("Programmed", false, "Invalid", "listener is not accepted", generation))
+                conditions.append(condition("ResolvedRefs", refsReason.0 == "ResolvedRefs", refsReason.0, refsReason.1, generation))
+                states.append(ListenerState(
+                    gatewayKey: key, gatewayNamespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
+                    isTLS: false, certificate: nil, valid: false, conditions: conditions, supportedKinds: supported, generation: generation))
+                continue
+            }
+            if isTLS {
+                switch resolveCertificate(listener, gatewayNamespace: namespace) {
+                case .success(let resolved): certificate = resolved
+                case .failure(let problem):
+                    valid = false
+                    refsReason = (problem.reason, problem.message)
+                }
+            }
+            conditions.append(condition("Accepted", true, "Accepted", "listener accepted", generation))
+            conditions.append(condition(
+                "ResolvedRefs", refsReason.0 == "ResolvedRefs", refsReason.0, refsReason.1, generation))
+            conditions.append(condition(
+                "Programmed", valid, valid ? "Programmed" : "Invalid",
+                valid ? "listener programmed" : "listener has invalid references", generation))
+            conditions.append(condition("Conflicted", false, "NoConflicts", "no conflicts", generation))
+            states.append(ListenerState(
+                gatewayKey: key, gatewayNamespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
+                isTLS: isTLS, certificate: certificate, valid: valid, conditions: conditions, supportedKinds: supported,
+                generation: generation))
+        }
+        listeners[key] = states
+    }
+
+    struct ReferenceProblem: Error {
+        var reason: String
+        var message: String
+    }
+
+    /// The first `certificateRefs` entry as PEM, from a `kubernetes.io/tls` Secret this Gateway may read.
+    func resolveCertificate(_ listener: Listener, gatewayNamespace: String) -> Result<TLSCertificate, ReferenceProblem> {
+        guard let ref = listener.tls?.certificateRefs?.first else {
+            return .failure(ReferenceProblem(reason: "InvalidCertificateRef", message: "an HTTPS listener needs certificateRefs"))
+        }
+        guard (ref.group ?? "").isEmpty, (ref.kind ?? "Secret") == "Secret" else {
+            return .failure(ReferenceProblem(reason: "InvalidCertificateRef", message: "certificateRefs must name Secrets"))
+        }
+        let namespace = ref.namespace ?? gatewayNamespace
+        if namespace != gatewayNamespace,
+            !granted(from: (RouteCompiler.gatewayGroup, "Gateway", gatewayNamespace), to: ("", "Secret", ref.name), in: namespace)
+        {
+            return .failure(ReferenceProblem(
+                reason: "RefNotPermitted", message: "no ReferenceGrant in \(namespace) allows this Gateway to read Secret \(ref.name)"))
+        }
+        guard let secret = input.secrets.first(where: { $0.metadata.name == ref.name && ($0.metadata.namespace ?? "default") == namespace }),
+            let certificate = secret.data?["tls.crt"].flatMap({ Data(base64Encoded: $0) }),
+            let key = secret.data?["tls.key"].flatMap({ Data(base64Encoded: $0) })
+        else {
+            return .failure(ReferenceProblem(
+                reason: "InvalidCertificateRef", message: "Secret \(namespace)/\(ref.name) is missing or has no tls.crt and tls.key"))
+        }
+        return .success(TLSCertificate(certificatePEM: Array(certificate), keyPEM: Array(key)))
+    }
+
+    /// Whether a ReferenceGrant in `namespace` lets `from` refer to `to`.
+    func granted(from: (group: String, kind: String, namespace: String), to: (group: String, kind: String, name: String), in namespace: String) -> Bool {
+        input.referenceGrants.contains { grant in
+            guard (grant.metadata.namespace ?? "default") == namespace else { return false }
+            let fromOK = grant.spec.from.contains { $0.group == from.group && $0.kind == from.kind && $0.namespace == from.namespace }
+            let toOK = grant.spec.to.contains { $0.group == to.group && $0.kind == to.kind && ($0.name == nil || $0.name == to.name) }
+            return fromOK && toOK
+        }
+    }
+
+    mutating func recordStatus(of gateway: Gateway) {
+        let namespace = gateway.metadata.namespace ?? "default"
+        let key = "\(namespace)/\(gateway.metadata.name)"
+        let states = listeners[key] ?? []
+        let generation = gateway.metadata.generation
+        let anyValid = states.contains(where: \.valid)
+        let status = GatewayStatus(
+            conditions: [
+                condition("Accepted", true, "Accepted", "gateway accepted by \(controllerName)", generation),
+                condition(
+                    "Programmed", anyValid, anyValid ? "Programmed" : "Invalid",
+                    anyValid ? "gateway programmed" : "no listener is valid", generation),
+            ],
+            listeners: states.map {
+                GatewayStatus.ListenerStatus(
+                    name: $0.spec.name, supportedKinds: $0.supportedKinds, attachedRoutes: $0.attachedRoutes,
+                    conditions: $0.conditions)
+            })
+        record(.gateway(status), for: reference(gateway, kind: "Gateway"))
+    }
+}

@@ -1,0 +1,169 @@
+import SluiceModel
+
+extension CompilationState {
+    /// Attaches one HTTPRoute to the listeners its parentRefs select and records its status.
+    mutating func attach(_ route: HTTPRoute) {
+        let namespace = route.metadata.namespace ?? "default"
+        let routeKey = "\(namespace)/\(route.metadata.name)"
+        let generation = route.metadata.generation
+        var parents: [RouteParentStatus] = []
+        var compiledRules: [CompiledRule]?
+        var refsProblem: ReferenceProblem?
+        for parentRef in route.spec.parentRefs ?? [] {
+            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup,
+                (parentRef.kind ?? "Gateway") == "Gateway"
+            else { continue }
+            let gatewayKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
+            guard let gatewayListeners = listeners[gatewayKey] else { continue }
+            if compiledRules == nil {
+                let (rules, problem) = compileRules(route, namespace: namespace, routeKey: routeKey)
+                compiledRules = rules
+                refsProblem = problem
+            }
+            let result = select(gatewayListeners, for: parentRef, route: route, namespace: namespace)
+            var conditions: [Condition]
+            switch result {
+            case .failure(let problem):
+                conditions = [condition("Accepted", false, problem.reason, problem.message, generation)]
+            case .success(let selected):
+                for (index, hosts) in selected {
+                    listeners[gatewayKey]![index].attachedRoutes += 1
+                    for host in hosts {
+                        for entry in entries(route, rules: compiledRules ?? [], routeKey: routeKey) {
+                            listeners[gatewayKey]![index].entries.append(ListenerEntry(host: host, entry: entry))
+                        }
+                    }
+                }
+                conditions = [condition("Accepted", true, "Accepted", "route accepted", generation)]
+            }
+            if let refsProblem {
+                conditions.append(condition("ResolvedRefs", false, refsProblem.reason, refsProblem.message, generation))
+            } else {
+                conditions.append(condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved", generation))
+            }
+            parents.append(RouteParentStatus(parentRef: parentRef, controllerName: controllerName, conditions: conditions))
+        }
+        if !parents.isEmpty {
+            record(.route(RouteStatus(parents: parents)), for: reference(route, kind: "HTTPRoute"))
+        }
+    }
+
+    /// The listeners a parentRef attaches to, each with the effective hostnames (`nil`: any host).
+    func select(
+        _ candidates: [ListenerState], for parentRef: ParentReference, route: HTTPRoute, namespace: String
+    ) -> Result<[(Int, [Hostname?])], ReferenceProblem> {
+        let matching = candidates.indices.filter { index in
+            let listener = candidates[index].spec
+            if let section = parentRef.sectionName, section != listener.name { return false }
+            if let port = parentRef.port, port != listener.port { return false }
+            return true
+        }
+        guard !matching.isEmpty else {
+            return .failure(ReferenceProblem(reason: "NoMatchingParent", message: "no listener matches sectionName/port"))
+        }
+        let allowed = matching.filter { allows(candidates[$0], routeNamespace: namespace) }
+        guard !allowed.isEmpty else {
+            return .failure(ReferenceProblem(reason: "NotAllowedByListeners", message: "no listener allows this route"))
+        }
+        var selected: [(Int, [Hostname?])] = []
+        for index in allowed {
+            let listenerHost = candidates[index].hostname
+            guard let routeHosts = route.spec.hostnames, !routeHosts.isEmpty else {
+                selected.append((index, [listenerHost]))
+                continue
+            }
+            var hosts: [Hostname?] = []
+            for host in routeHosts {
+                if let effective = Hostname.intersection(listener: listenerHost, route: Hostname(host)), !hosts.contains(effective) {
+                    hosts.append(effective)
+                }
+            }
+            if !hosts.isEmpty { selected.append((index, hosts)) }
+        }
+        guard !selected.isEmpty else {
+            return .failure(ReferenceProblem(
+                reason: "NoMatchingListenerHostname", message: "no listener hostname intersects the route's hostnames"))
+        }
+        return .success(selected)
+    }
+
+    /// `allowedRoutes`: namespaces (Same by default, All, Selector) and kinds.
+    func allows(_ listener: ListenerState, routeNamespace: String) -> Bool {
+        guard listener.supportedKinds.contains(where: { $0.kind == "HTTPRoute" }) else { return false }
+        let namespaces = listener.spec.allowedRoutes?.namespaces
+        switch namespaces?.from ?? "Same" {
+        case "All": return true
+        case "Selector":
+            guard let selector = namespaces?.selector else { return false }
+            let labels = input.namespaces.first { $0.metadata.name == routeNamespace }?.metadata.labels ?? [:]
+            return selector.matches(labels)
+        default: return routeNamespace == listener.gatewayNamespace
+        }
+    }
+
+    /// One entry per match of every rule (a rule without matches matches every path).
+    func entries(_ route: HTTPRoute, rules: [CompiledRule], routeKey: String) -> [RouteEntry] {
+        var result: [RouteEntry] = []
+        for (ruleIndex, rule) in (route.spec.rules ?? []).enumerated() where ruleIndex < rules.count {
+            let matches = rule.matches.flatMap { $0.isEmpty ? nil : $0 } ?? [HTTPRouteMatch()]
+            for (matchIndex, match) in matches.enumerated() {
+                guard let compiled = try? Self.compileMatch(match) else { continue }
+                let rank = RouteEntry.Rank(
+                    pathKind: compiled.pathKind, pathLength: compiled.pathLength, hasMethod: compiled.match.method != nil,
+                    headerCount: compiled.match.headers.count, queryCount: compiled.match.queryParams.count,
+                    creationTimestamp: route.metadata.creationTimestamp ?? "", routeKey: routeKey,
+                    ruleIndex: ruleIndex, matchIndex: matchIndex)
+                result.append(RouteEntry(match: compiled.match, rule: rules[ruleIndex], rank: rank))
+            }
+        }
+        return result
+    }
+
+    static func compileMatch(_ match: HTTPRouteMatch) throws -> (match: CompiledMatch, pathKind: Int, pathLength: Int) {
+        let value = match.path?.value ?? "/"
+        let path: CompiledMatch.Path
+        let kind: Int
+        switch match.path?.type ?? "PathPrefix" {
+        case "Exact":
+            path = .exact(value)
+            kind = 0
+        case "RegularExpression":
+            path = .regex(try ProxyRegex(value))
+            kind = 2
+        default:
+            let trimmed = value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
+            path = .prefix(trimmed == "/" ? "" : trimmed)
+            kind = 1
+        }
+        func values(_ list: [HeaderMatch]?, lowercase: Bool) throws -> [(name: String, value: CompiledMatch.Value)] {
+            try (list ?? []).map { item -> (name: String, value: CompiledMatch.Value) in
+                let name = lowercase ? item.name.lowercased() : item.name
+                if item.type == "RegularExpression" { return (name, .regex(try ProxyRegex(item.value))) }
+                return (name, .exact(item.value))
+            }
+        }
+        let compiled = CompiledMatch(
+            path: path, headers: try values(match.headers, lowercase: true),
+            queryParams: try values(match.queryParams, lowercase: false), method: match.method)
+        return (compiled, kind, value.count)
+    }
+}
+
+extension LabelSelector {
+    /// `matchLabels` and `matchExpressions` (In, NotIn, Exists, DoesNotExist) against a label set.
+    func matches(_ labels: [String: String]) -> Bool {
+        for (key, value) in matchLabels ?? [:] where labels[key] != value { return false }
+        for requirement in matchExpressions ?? [] {
+            let value = labels[requirement.key]
+            let values = requirement.values ?? []
+            switch requirement.operator {
+            case "In": if value.map({ !values.contains($0) }) ?? true { return false }
+            case "NotIn": if let value, values.contains(value) { return false }
+            case "Exists": if value == nil { return false }
+            case "DoesNotExist": if value != nil { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+}

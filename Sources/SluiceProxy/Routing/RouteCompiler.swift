@@ -1,0 +1,200 @@
+import Foundation
+import SluiceModel
+
+/// Compiles live objects into a `RouteTable` and the status each object should carry.
+/// Pure: the same input and time give the same output.
+public struct RouteCompiler: Sendable {
+    /// The `spec.controllerName` of the GatewayClasses this proxy serves.
+    public static let defaultControllerName = "sluice.dev/gateway-controller"
+    static let gatewayGroup = "gateway.networking.k8s.io"
+
+    public var controllerName: String
+
+    public init(controllerName: String = RouteCompiler.defaultControllerName) {
+        self.controllerName = controllerName
+    }
+
+    /// The result of one compilation.
+    public struct Output: Sendable {
+        public var table: RouteTable
+        /// The status each GatewayClass, Gateway and HTTPRoute should have, as typed values.
+        public var typedStatuses: [ObjectReference: ComputedStatus]
+
+        /// The `status` of each object as JSON, for a writer to patch. HTTPRoute statuses hold only
+        /// the parents that are Gateways of this controller. Encoded on demand, so a reload that
+        /// only needs the table does not pay for it.
+        public var statuses: [ObjectReference: JSONValue] {
+            typedStatuses.compactMapValues { status in
+                switch status {
+                case .gatewayClass(let value): try? Object(encoding: value).value
+                case .gateway(let value): try? Object(encoding: value).value
+                case .route(let value): try? Object(encoding: value).value
+                }
+            }
+        }
+    }
+
+    /// A computed status, by kind.
+    public enum ComputedStatus: Sendable, Hashable {
+        case gatewayClass(GatewayClassStatus)
+        case gateway(GatewayStatus)
+        case route(RouteStatus)
+    }
+
+    /// Compiles `input`; `now` (RFC 3339) stamps the conditions' `lastTransitionTime`.
+    public func compile(_ input: ProxyInput, now: String = RouteCompiler.timestamp()) -> Output {
+        var state = CompilationState(input: input, controllerName: controllerName, now: now)
+        state.run()
+        return Output(table: state.table(), typedStatuses: state.statuses)
+    }
+
+    /// The current time as Kubernetes writes it (`2026-11-29T03:00:00Z`).
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// The working state of one compilation; `RouteCompiler` keeps none between runs.
+struct CompilationState {
+    let input: ProxyInput
+    let controllerName: String
+    let now: String
+    var statuses: [ObjectReference: RouteCompiler.ComputedStatus] = [:]
+    /// Listeners by gateway key (`namespace/name`) and listener name, as they are compiled.
+    var listeners: [String: [ListenerState]] = [:]
+    var backendKeys: Set<BackendKey> = []
+
+    init(input: ProxyInput, controllerName: String, now: String) {
+        self.input = input
+        self.controllerName = controllerName
+        self.now = now
+    }
+
+    struct ListenerState {
+        var gatewayKey: String
+        var gatewayNamespace: String
+        var spec: Listener
+        var hostname: Hostname?
+        var isTLS: Bool
+        var certificate: TLSCertificate?
+        var valid: Bool
+        var conditions: [Condition]
+        var supportedKinds: [RouteGroupKind]
+        var attachedRoutes = 0
+        var entries: [ListenerEntry] = []
+        var generation: Int64?
+    }
+
+    mutating func run() {
+        let classes = Set(input.gatewayClasses.filter { $0.spec.controllerName == controllerName }.map(\.metadata.name))
+        for gatewayClass in input.gatewayClasses where classes.contains(gatewayClass.metadata.name) {
+            let status = GatewayClassStatus(conditions: [
+                condition("Accepted", true, "Accepted", "handled by \(controllerName)", gatewayClass.metadata.generation),
+            ])
+            record(.gatewayClass(status), for: reference(gatewayClass, kind: "GatewayClass"))
+        }
+        let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }
+        for gateway in gateways { compileListeners(of: gateway) }
+        for route in input.httpRoutes { attach(route) }
+        for gateway in gateways { recordStatus(of: gateway) }
+    }
+
+    /// Listeners sharing a port and a hostname (from different Gateways: one address serves them all
+    /// here) are merged; their routes then compete by the usual precedence.
+    func table() -> RouteTable {
+        var groups: [Int: [(hostname: Hostname?, listeners: [ListenerState])]] = [:]
+        for (_, gatewayListeners) in listeners.sorted(by: { $0.key < $1.key }) {
+            for listener in gatewayListeners where listener.valid {
+                var port = groups[listener.spec.port] ?? []
+                if let index = port.firstIndex(where: { $0.hostname == listener.hostname }) {
+                    port[index].listeners.append(listener)
+                } else {
+                    port.append((listener.hostname, [listener]))
+                }
+                groups[listener.spec.port] = port
+            }
+        }
+        var ports: [Int: RouteTable.PortTable] = [:]
+        for (number, port) in groups {
+            let compiled = port.map { Self.compiledListener($0.listeners) }
+            ports[number] = RouteTable.PortTable(
+                isTLS: port.contains { $0.listeners.contains(where: \.isTLS) },
+                listeners: compiled.sorted { Self.hostnameOrder($0.hostname, $1.hostname) })
+        }
+        return RouteTable(ports: ports, backends: backendKeys)
+    }
+
+    /// Exact hostnames first, then wildcards longest first, then no hostname.
+    static func hostnameOrder(_ lhs: Hostname?, _ rhs: Hostname?) -> Bool {
+        func rank(_ hostname: Hostname?) -> (Int, Int) {
+            guard let hostname else { return (2, 0) }
+            return hostname.isWildcard ? (1, -hostname.value.count) : (0, -hostname.value.count)
+        }
+        return rank(lhs) < rank(rhs)
+    }
+
+    static func compiledListener(_ group: [ListenerState]) -> CompiledListener {
+        let listener = group[0]
+        var exact: [String: [RouteEntry]] = [:]
+        var wildcard: [String: [RouteEntry]] = [:]
+        var any: [RouteEntry] = []
+        for entry in group.flatMap(\.entries) {
+            switch entry.host {
+            case .none: any.append(entry.entry)
+            case .some(let host) where host.isWildcard: wildcard[host.wildcardSuffix, default: []].append(entry.entry)
+            case .some(let host): exact[host.value, default: []].append(entry.entry)
+            }
+        }
+        let sort: ([RouteEntry]) -> [RouteEntry] = { entries in entries.sorted { RouteEntry.precedes($0.rank, $1.rank) } }
+        return CompiledListener(
+            gateway: listener.gatewayKey,
+            name: listener.spec.name,
+            hostname: listener.hostname,
+            certificate: group.lazy.compactMap(\.certificate).first,
+            exactHosts: exact.mapValues(sort),
+            wildcardHosts: wildcard.sorted { $0.key.count > $1.key.count }.map { (suffix: $0.key, entries: sort($0.value)) },
+            anyHost: sort(any)
+        )
+    }
+
+    func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String, _ generation: Int64?) -> Condition {
+        Condition(
+            type: type, status: status ? "True" : "False", observedGeneration: generation,
+            lastTransitionTime: now, reason: reason, message: message)
+    }
+
+    mutating func record(_ status: RouteCompiler.ComputedStatus, for reference: ObjectReference) {
+        statuses[reference] = status
+    }
+
+    func reference<Spec, Status>(_ resource: Resource<Spec, Status>, kind: String) -> ObjectReference {
+        ObjectReference(
+            apiVersion: resource.apiVersion, kind: kind, namespace: resource.metadata.namespace,
+            name: resource.metadata.name)
+    }
+}
+
+
+/// A route entry with the hostname it was attached under (`nil`: any host).
+struct ListenerEntry {
+    var host: Hostname?
+    var entry: RouteEntry
+}
+
+extension RouteEntry {
+    /// The spec's precedence: exact path, then the longest prefix, then method, most headers, most
+    /// query parameters; ties go to the oldest route, then namespace/name, then rule and match order.
+    static func precedes(_ lhs: Rank, _ rhs: Rank) -> Bool {
+        if lhs.pathKind != rhs.pathKind { return lhs.pathKind < rhs.pathKind }
+        if lhs.pathLength != rhs.pathLength { return lhs.pathLength > rhs.pathLength }
+        if lhs.hasMethod != rhs.hasMethod { return lhs.hasMethod }
+        if lhs.headerCount != rhs.headerCount { return lhs.headerCount > rhs.headerCount }
+        if lhs.queryCount != rhs.queryCount { return lhs.queryCount > rhs.queryCount }
+        if lhs.creationTimestamp != rhs.creationTimestamp { return lhs.creationTimestamp < rhs.creationTimestamp }
+        if lhs.routeKey != rhs.routeKey { return lhs.routeKey < rhs.routeKey }
+        if lhs.ruleIndex != rhs.ruleIndex { return lhs.ruleIndex < rhs.ruleIndex }
+        return lhs.matchIndex < rhs.matchIndex
+    }
+}

@@ -1,0 +1,99 @@
+import NIOHTTP1
+
+/// What the table says about one request.
+public enum RouteDecision: Sendable {
+    /// No listener on this port serves this host, or no rule matches: 404.
+    case notFound
+    /// A rule matched; `prefix` is the matched PathPrefix (for ReplacePrefixMatch), if any.
+    case matched(rule: CompiledRule, prefix: String?, listenerPort: Int, isTLS: Bool)
+}
+
+extension RouteTable {
+    /// Finds the rule for a request on `port` (the Gateway's listener port, before any offset).
+    /// `host` is the Host header (any `:port` is ignored, case does not matter).
+    public func decide(port: Int, host: String, method: String, uri: String, headers: HTTPHeaders) -> RouteDecision {
+        guard let portTable = ports[port] else { return .notFound }
+        let hostname = Self.normalize(host: host)
+        guard let listener = portTable.listeners.first(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
+            return .notFound
+        }
+        let entries = listener.entries(for: hostname)
+        guard !entries.isEmpty else { return .notFound }
+        let queryStart = uri.firstIndex(of: "?")
+        let path = queryStart.map { uri[..<$0] } ?? Substring(uri)
+        let query = queryStart.map { uri[uri.index(after: $0)...] }
+        for entry in entries where entry.match.matches(method: method, path: path, query: query, headers: headers) {
+            var prefix: String?
+            if case .prefix(let matched) = entry.match.path { prefix = matched }
+            return .matched(rule: entry.rule, prefix: prefix, listenerPort: port, isTLS: portTable.isTLS)
+        }
+        return .notFound
+    }
+
+    /// Lowercased, without `:port` (keeps an IPv6 literal's brackets).
+    static func normalize(host: String) -> String {
+        var host = Substring(host)
+        if host.hasPrefix("[") {
+            if let close = host.firstIndex(of: "]") { host = host[...close] }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        if host.hasSuffix(".") { host = host.dropLast() }
+        return host.lowercased()
+    }
+}
+
+extension CompiledListener {
+    /// The most specific hostname group that covers `host`: exact, then the longest wildcard, then any.
+    func entries(for host: String) -> [RouteEntry] {
+        if let exact = exactHosts[host] { return exact }
+        for group in wildcardHosts where host.count > group.suffix.count && host.hasSuffix(group.suffix) {
+            return group.entries
+        }
+        return anyHost
+    }
+}
+
+extension CompiledMatch {
+    func matches(method: String, path: Substring, query: Substring?, headers: HTTPHeaders) -> Bool {
+        switch self.path {
+        case .exact(let value):
+            guard path == value else { return false }
+        case .prefix(let prefix):
+            if !prefix.isEmpty {
+                guard path.hasPrefix(prefix) else { return false }
+                let rest = path.dropFirst(prefix.count)
+                guard rest.isEmpty || rest.first == "/" else { return false }
+            }
+        case .regex(let regex):
+            guard regex.wholeMatches(path) else { return false }
+        }
+        if let expected = self.method, expected != method { return false }
+        for (name, value) in self.headers {
+            // Several headers of one name count as one value joined by commas (RFC 9110 5.3).
+            let values = headers[name]
+            guard !values.isEmpty else { return false }
+            let joined = values.count == 1 ? Substring(values[0]) : Substring(values.joined(separator: ","))
+            guard value.matches(joined) else { return false }
+        }
+        if !queryParams.isEmpty {
+            guard let query else { return false }
+            for (name, value) in queryParams {
+                guard let found = Self.firstQueryValue(named: name, in: query), value.matches(found) else { return false }
+            }
+        }
+        return true
+    }
+
+    /// The first value of a query parameter (names compared exactly).
+    static func firstQueryValue(named name: String, in query: Substring) -> Substring? {
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            if let equals = pair.firstIndex(of: "=") {
+                if pair[..<equals] == name { return pair[pair.index(after: equals)...] }
+            } else if pair == name {
+                return ""
+            }
+        }
+        return nil
+    }
+}

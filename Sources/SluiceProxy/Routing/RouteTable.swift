@@ -1,0 +1,272 @@
+import Foundation
+import SluiceModel
+
+/// Everything the data plane needs to answer a request, compiled from one `ProxyInput`.
+/// Immutable: a reload builds a new table and swaps it in whole.
+public struct RouteTable: Sendable {
+    /// Listening ports (before any port offset), each with the listeners sharing it.
+    public var ports: [Int: PortTable]
+    /// Every backend a rule can send to, by key, so statistics can be set up per backend.
+    public var backends: Set<BackendKey>
+
+    public init(ports: [Int: PortTable] = [:], backends: Set<BackendKey> = []) {
+        self.ports = ports
+        self.backends = backends
+    }
+
+    /// The listeners of all Gateways on one port. They share one socket; the request's host (or
+    /// the TLS server name) picks among them.
+    public struct PortTable: Sendable {
+        public var isTLS: Bool
+        /// Listeners most specific first: exact hostnames, then wildcards longest first, then none.
+        public var listeners: [CompiledListener]
+    }
+}
+
+/// One Gateway listener with the routes attached to it, ready for lookup.
+public struct CompiledListener: Sendable {
+    public var gateway: String
+    public var name: String
+    public var hostname: Hostname?
+    /// PEM certificate chain and key from the first `certificateRefs` Secret, for HTTPS listeners.
+    public var certificate: TLSCertificate?
+    /// Route entries grouped by hostname, most specific hostname first; see `RouteTable+Lookup`.
+    public var exactHosts: [String: [RouteEntry]]
+    public var wildcardHosts: [(suffix: String, entries: [RouteEntry])]
+    public var anyHost: [RouteEntry]
+}
+
+/// A server certificate for TLS termination.
+public struct TLSCertificate: Sendable, Hashable {
+    public var certificatePEM: [UInt8]
+    public var keyPEM: [UInt8]
+}
+
+/// A hostname pattern: exact (`foo.example.com`) or wildcard (`*.example.com`).
+public struct Hostname: Sendable, Hashable, CustomStringConvertible {
+    public var value: String
+    public var isWildcard: Bool { value.hasPrefix("*.") }
+    /// For `*.example.com`: `.example.com`.
+    public var wildcardSuffix: String { String(value.dropFirst()) }
+    public var description: String { value }
+
+    public init(_ value: String) { self.value = value.lowercased() }
+
+    /// Whether a concrete host name (lowercased, no port) matches this pattern. A wildcard matches one
+    /// or more labels in front of its suffix, never the suffix alone.
+    public func matches(host: String) -> Bool {
+        if isWildcard {
+            let suffix = wildcardSuffix
+            return host.count > suffix.count && host.hasSuffix(suffix)
+        }
+        return host == value
+    }
+
+    /// The intersection of a listener's hostname and a route's hostname (`nil`: they do not intersect).
+    /// The more specific of the two is the effective hostname.
+    public static func intersection(listener: Hostname?, route: Hostname) -> Hostname? {
+        guard let listener else { return route }
+        switch (listener.isWildcard, route.isWildcard) {
+        case (false, false): return listener == route ? route : nil
+        case (false, true): return route.matches(host: listener.value) ? listener : nil
+        case (true, false): return listener.matches(host: route.value) ? route : nil
+        case (true, true):
+            if route.wildcardSuffix.hasSuffix(listener.wildcardSuffix) { return route }
+            if listener.wildcardSuffix.hasSuffix(route.wildcardSuffix) { return listener }
+            return nil
+        }
+    }
+}
+
+/// One match of one rule of one route, placed in precedence order.
+public struct RouteEntry: Sendable {
+    public var match: CompiledMatch
+    public var rule: CompiledRule
+    /// Sort key: see `RouteCompiler.precedes`.
+    var rank: Rank
+
+    struct Rank: Sendable {
+        var pathKind: Int      // 0 Exact, 1 PathPrefix, 2 RegularExpression
+        var pathLength: Int
+        var hasMethod: Bool
+        var headerCount: Int
+        var queryCount: Int
+        var creationTimestamp: String
+        var routeKey: String
+        var ruleIndex: Int
+        var matchIndex: Int
+    }
+}
+
+/// What a request must look like to take a rule.
+public struct CompiledMatch: Sendable {
+    public enum Path: Sendable {
+        case exact(String)
+        case prefix(String)
+        case regex(ProxyRegex)
+    }
+
+    public enum Value: Sendable {
+        case exact(String)
+        case regex(ProxyRegex)
+
+        func matches(_ candidate: Substring) -> Bool {
+            switch self {
+            case .exact(let value): candidate == value
+            case .regex(let regex): regex.wholeMatches(candidate)
+            }
+        }
+    }
+
+    public var path: Path
+    /// Header names lowercased.
+    public var headers: [(name: String, value: Value)]
+    public var queryParams: [(name: String, value: Value)]
+    public var method: String?
+}
+
+/// A regular expression compiled once, shared by every request. (`Regex` is not Sendable;
+/// NSRegularExpression is, and its ICU dialect is close to RE2 for what routes use.)
+public struct ProxyRegex: Sendable {
+    public let pattern: String
+    private let regex: NSRegularExpression
+
+    public init(_ pattern: String) throws {
+        self.pattern = pattern
+        self.regex = try NSRegularExpression(pattern: "^(?:\(pattern))$")
+    }
+
+    public func wholeMatches(_ text: Substring) -> Bool {
+        let string = String(text)
+        return regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+    }
+}
+
+/// A rule's actions: filters, backends, timeouts.
+public final class CompiledRule: Sendable {
+    public let route: String
+    public let ruleIndex: Int
+    public let requestHeaders: HeaderModifier?
+    public let responseHeaders: HeaderModifier?
+    public let redirect: Redirect?
+    public let rewrite: Rewrite?
+    public let mirrors: [Mirror]
+    public let backends: [WeightedBackend]
+    public let totalWeight: Int
+    /// `timeouts.request`: the whole exchange, as the client sees it (`0s` in the spec: none).
+    public let requestTimeout: Duration?
+    /// `timeouts.backendRequest`: one attempt at the backend.
+    public let backendTimeout: Duration?
+
+    init(
+        route: String, ruleIndex: Int, requestHeaders: HeaderModifier?, responseHeaders: HeaderModifier?,
+        redirect: Redirect?, rewrite: Rewrite?, mirrors: [Mirror], backends: [WeightedBackend],
+        requestTimeout: Duration?, backendTimeout: Duration?
+    ) {
+        self.route = route
+        self.ruleIndex = ruleIndex
+        self.requestHeaders = requestHeaders
+        self.responseHeaders = responseHeaders
+        self.redirect = redirect
+        self.rewrite = rewrite
+        self.mirrors = mirrors
+        self.backends = backends
+        self.totalWeight = backends.reduce(0) { $0 + $1.weight }
+        self.requestTimeout = requestTimeout
+        self.backendTimeout = backendTimeout
+    }
+
+    /// Picks a backend for a number in `0..<totalWeight`; `nil` when every weight is 0.
+    public func backend(at point: Int) -> WeightedBackend? {
+        var remaining = point
+        for backend in backends where backend.weight > 0 {
+            if remaining < backend.weight { return backend }
+            remaining -= backend.weight
+        }
+        return nil
+    }
+}
+
+/// Set, add and remove headers (names compared case-insensitively).
+public struct HeaderModifier: Sendable {
+    public var set: [(name: String, value: String)]
+    public var add: [(name: String, value: String)]
+    public var remove: [String]
+}
+
+/// How a path filter changes the path.
+public enum PathModifier: Sendable, Hashable {
+    case replaceFullPath(String)
+    case replacePrefixMatch(String)
+}
+
+/// `RequestRedirect`: answered by the proxy itself.
+public struct Redirect: Sendable, Hashable {
+    public var scheme: String?
+    public var hostname: String?
+    public var port: Int?
+    public var path: PathModifier?
+    public var statusCode: Int
+}
+
+/// `URLRewrite`: changes the request before it goes to the backend.
+public struct Rewrite: Sendable, Hashable {
+    public var hostname: String?
+    public var path: PathModifier?
+}
+
+/// `RequestMirror`: a copy of the request to another backend, whose answer is dropped.
+public struct Mirror: Sendable {
+    public var backend: ResolvedBackend
+    /// Share of requests mirrored, 0...1.
+    public var fraction: Double
+}
+
+/// A backendRef after resolution, with its weight.
+public struct WeightedBackend: Sendable {
+    public var weight: Int
+    public var target: BackendTarget
+    public var requestHeaders: HeaderModifier?
+    public var responseHeaders: HeaderModifier?
+}
+
+/// Where a backendRef leads: endpoints, or an error the proxy answers itself.
+public enum BackendTarget: Sendable {
+    case backend(ResolvedBackend)
+    /// The reference is invalid (not found, not permitted, wrong kind): requests get 500.
+    case invalid(reason: String)
+}
+
+/// A Service port resolved to its ready endpoints.
+public struct ResolvedBackend: Sendable {
+    public var key: BackendKey
+    public var endpoints: [Endpoint]
+}
+
+/// One address and port to connect to.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var description: String { "\(host):\(port)" }
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Identifies a backend for statistics: Service namespace, name and port.
+public struct BackendKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var namespace: String
+    public var name: String
+    public var port: Int
+    public var description: String { "\(namespace)/\(name):\(port)" }
+
+    public init(namespace: String, name: String, port: Int) {
+        self.namespace = namespace
+        self.name = name
+        self.port = port
+    }
+
+    public static func < (lhs: BackendKey, rhs: BackendKey) -> Bool { lhs.description < rhs.description }
+}

@@ -1,0 +1,49 @@
+import NIOCore
+import NIOHTTP1
+
+/// Sends copies of requests to mirror backends; their answers are read and dropped.
+struct MirrorSender {
+    let pool: UpstreamPool
+
+    func send(_ parts: [HTTPClientRequestPart], to backend: ResolvedBackend, random: inout SplitMix64) {
+        guard !backend.endpoints.isEmpty else { return }
+        let endpoint = backend.endpoints[Int(random.next() % UInt64(backend.endpoints.count))]
+        let pool = self.pool
+        pool.acquire(endpoint).assumeIsolated().whenSuccess { connection in
+            let sink = MirrorSink(pool: pool, connection: connection)
+            connection.handler.delegate = sink
+            // The handler holds its delegate weakly: the sink keeps itself alive until the answer ends.
+            sink.retainSelf = sink
+            for part in parts { connection.channel.write(part, promise: nil) }
+            connection.channel.flush()
+        }
+    }
+}
+
+/// Reads a mirror's answer to its end, then returns the connection.
+final class MirrorSink: UpstreamDelegate {
+    let pool: UpstreamPool
+    let connection: UpstreamConnection
+    var retainSelf: MirrorSink?
+    private var keepAlive = true
+
+    init(pool: UpstreamPool, connection: UpstreamConnection) {
+        self.pool = pool
+        self.connection = connection
+    }
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        switch part {
+        case .head(let head): keepAlive = head.isKeepAlive
+        case .body: break
+        case .end:
+            connection.handler.delegate = nil
+            if keepAlive { pool.release(connection) } else { connection.channel.close(promise: nil) }
+            retainSelf = nil
+        }
+    }
+
+    func upstreamFailed(_ error: any Error) { retainSelf = nil }
+
+    func upstreamReadComplete() {}
+}

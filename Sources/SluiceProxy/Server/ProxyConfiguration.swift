@@ -1,0 +1,49 @@
+import NIOCore
+
+/// How the proxy listens and forwards. Defaults suit the embedded default (loopback).
+public struct ProxyConfiguration: Sendable {
+    /// Address every listener binds.
+    public var bindHost: String = "127.0.0.1"
+    /// Listener port P binds P + offset (`--listener-port-offset`), so port 80 needs no privileges.
+    public var portOffset: Int = 0
+    /// Event-loop threads (`--proxy-threads`).
+    public var threads: Int = 1
+    public var limits = Limits()
+    public var upstream = Upstream()
+
+    public init(bindHost: String = "127.0.0.1", portOffset: Int = 0, threads: Int = 1, limits: Limits = Limits(), upstream: Upstream = Upstream()) {
+        self.bindHost = bindHost
+        self.portOffset = portOffset
+        self.threads = threads
+        self.limits = limits
+        self.upstream = upstream
+    }
+
+    /// Request limits; beyond them the proxy answers itself and closes.
+    public struct Limits: Sendable {
+        /// Request target longer than this: 414.
+        public var maxRequestTargetBytes: Int = 8192
+        /// Header names and values together longer than this: 431.
+        public var maxHeaderBytes: Int = 32768
+        /// A connection with no request in flight for this long is closed.
+        public var idleTimeout: TimeAmount = .seconds(60)
+
+        public init(maxRequestTargetBytes: Int = 8192, maxHeaderBytes: Int = 32768, idleTimeout: TimeAmount = .seconds(60)) {
+            self.maxRequestTargetBytes = maxRequestTargetBytes
+            self.maxHeaderBytes = maxHeaderBytes
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// Upstream connections.
+    public struct Upstream: Sendable {
+        public var connectTimeout: TimeAmount = .seconds(5)
+        /// Idle keep-alive connections kept per endpoint and event loop.
+        public var maxIdlePerEndpoint: Int = 128
+
+        public init(connectTimeout: TimeAmount = .seconds(5), maxIdlePerEndpoint: Int = 128) {
+            self.connectTimeout = connectTimeout
+            self.maxIdlePerEndpoint = maxIdlePerEndpoint
+        }
+    }
+}

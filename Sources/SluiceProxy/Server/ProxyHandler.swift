@@ -1,0 +1,365 @@
+import NIOCore
+import NIOHTTP1
+
+/// Serves one downstream HTTP/1.1 connection: routes each request with the current RouteTable,
+/// answers redirects and errors itself, and forwards the rest over a pooled upstream connection.
+/// Requests on a connection are handled one at a time (`HTTPServerPipelineHandler` queues the next).
+final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let tables: TableBox
+    private let pool: UpstreamPool
+    private let mirrors: MirrorSender
+    private let listenerPort: Int
+    private let limits: ProxyConfiguration.Limits
+    private var context: ChannelHandlerContext?
+    private var state = State.idle {
+        didSet { if case .idle = state { idleSince = context?.eventLoop.now ?? idleSince } }
+    }
+    /// When the connection last became idle. One timer per connection checks it, so requests do not
+    /// each schedule and cancel a timer.
+    private var idleSince = NIODeadline.uptimeNanoseconds(0)
+
+    private enum State {
+        case idle
+        /// The proxy answers itself once the request body has been read.
+        case direct(DirectResponse, keepAlive: Bool)
+        case connecting(Exchange, buffered: [HTTPClientRequestPart])
+        case forwarding(Exchange, UpstreamConnection)
+        case closed
+    }
+
+    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits) {
+        self.tables = tables
+        self.pool = pool
+        self.mirrors = MirrorSender(pool: pool)
+        self.listenerPort = listenerPort
+        self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        idleSince = context.eventLoop.now
+        checkIdle(after: limits.idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        abandonUpstream()
+        self.context = nil
+        state = .closed
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        abandonUpstream()
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    /// Closes the connection if it has been idle for the whole timeout; otherwise looks again when
+    /// it could next have been.
+    private func checkIdle(after delay: TimeAmount) {
+        guard let context else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
+            guard let self, let context = self.context else { return }
+            switch self.state {
+            case .idle:
+                let idle = context.eventLoop.now - self.idleSince
+                if idle >= self.limits.idleTimeout {
+                    context.close(promise: nil)
+                } else {
+                    self.checkIdle(after: self.limits.idleTimeout - idle)
+                }
+            case .closed:
+                return
+            case .direct, .connecting, .forwarding:
+                self.checkIdle(after: self.limits.idleTimeout)
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): receive(head, context: context)
+        case .body(let body): receiveBody(body)
+        case .end(let trailers): receiveEnd(trailers, context: context)
+        }
+    }
+
+    // MARK: - Request
+
+    private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        let keepAlive = head.isKeepAlive
+        if head.uri.utf8.count > limits.maxRequestTargetBytes {
+            state = .direct(.plain(.uriTooLong), keepAlive: false)
+            return
+        }
+        var headerBytes = 0
+        for header in head.headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 4 }
+        if headerBytes > limits.maxHeaderBytes {
+            state = .direct(.plain(.requestHeaderFieldsTooLarge), keepAlive: false)
+            return
+        }
+        let installed = tables.current
+        let host = head.headers.first(name: "host") ?? ""
+        let decision = installed.table.decide(
+            port: listenerPort, host: host, method: head.method.rawValue, uri: head.uri, headers: head.headers)
+        guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
+            state = .direct(.plain(.notFound), keepAlive: keepAlive)
+            return
+        }
+        if let redirect = rule.redirect {
+            let location = RequestRewriting.location(
+                for: redirect, uri: head.uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
+            state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive)
+            return
+        }
+        guard rule.totalWeight > 0, let picked = rule.backend(at: Int(pool.random.next() % UInt64(rule.totalWeight))) else {
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive)
+            return
+        }
+        guard case .backend(let backend) = picked.target else {
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive)
+            return
+        }
+        let stats = installed.stats[backend.key]
+        guard !backend.endpoints.isEmpty else {
+            stats?.recordRequest()
+            stats?.recordResponse(status: 503, latency: .zero)
+            state = .direct(.plain(.serviceUnavailable), keepAlive: keepAlive)
+            return
+        }
+        let endpoint = backend.endpoints.count == 1
+            ? backend.endpoints[0] : backend.endpoints[Int(pool.random.next() % UInt64(backend.endpoints.count))]
+        var upstreamHead = HTTPRequestHead(
+            version: .http1_1, method: head.method,
+            uri: RequestRewriting.rewrittenURI(head.uri, rewrite: rule.rewrite, matchedPrefix: prefix),
+            headers: head.headers)
+        RequestRewriting.removeHopByHop(&upstreamHead.headers)
+        if let hostname = rule.rewrite?.hostname { upstreamHead.headers.replaceOrAdd(name: "host", value: hostname) }
+        rule.requestHeaders?.apply(to: &upstreamHead.headers)
+        picked.requestHeaders?.apply(to: &upstreamHead.headers)
+
+        let exchange = Exchange(
+            keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [],
+            upstreamHead: upstreamHead)
+        stats?.recordRequest()
+        if let timeout = [rule.requestTimeout, rule.backendTimeout].compactMap({ $0 }).min() {
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in
+                self?.timedOut(exchange)
+            }
+        }
+        exchange.mirrored?.append(.head(upstreamHead))
+        state = .connecting(exchange, buffered: [.head(upstreamHead)])
+        pool.acquire(endpoint).assumeIsolated().whenComplete { [weak self] result in
+            self?.connected(exchange, result)
+        }
+    }
+
+    private func receiveBody(_ body: ByteBuffer) {
+        switch state {
+        case .connecting(let exchange, var buffered):
+            exchange.mirrored?.append(.body(.byteBuffer(body)))
+            buffered.append(.body(.byteBuffer(body)))
+            state = .connecting(exchange, buffered: buffered)
+        case .forwarding(let exchange, let connection):
+            exchange.mirrored?.append(.body(.byteBuffer(body)))
+            connection.channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+        case .idle, .direct, .closed:
+            break
+        }
+    }
+
+    private func receiveEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        switch state {
+        case .direct(let response, let keepAlive):
+            state = .idle
+            write(response, keepAlive: keepAlive, context: context)
+        case .connecting(let exchange, var buffered):
+            exchange.requestEnded = true
+            buffered.append(.end(trailers))
+            state = .connecting(exchange, buffered: buffered)
+            sendMirrors(exchange)
+        case .forwarding(let exchange, let connection):
+            exchange.requestEnded = true
+            connection.channel.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
+            sendMirrors(exchange)
+        case .idle, .closed:
+            break
+        }
+    }
+
+    private func sendMirrors(_ exchange: Exchange) {
+        guard let parts = exchange.mirrored else { return }
+        exchange.mirrored = nil
+        for mirror in exchange.rule.mirrors where mirror.fraction >= 1 || Double(pool.random.next() % 10_000) < mirror.fraction * 10_000 {
+            mirrors.send(parts, to: mirror.backend, random: &pool.random)
+        }
+    }
+
+    // MARK: - Upstream
+
+    private func connected(_ exchange: Exchange, _ result: Result<UpstreamConnection, any Error>) {
+        guard case .connecting(let current, let buffered) = state, current === exchange else {
+            if case .success(let connection) = result { pool.release(connection) }
+            return
+        }
+        switch result {
+        case .failure:
+            fail(exchange, status: .serviceUnavailable)
+        case .success(let connection):
+            connection.handler.delegate = self
+            state = .forwarding(exchange, connection)
+            for part in buffered { connection.channel.write(part, promise: nil) }
+            connection.channel.flush()
+        }
+    }
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard case .forwarding(let exchange, let connection) = state, let context else { return }
+        switch part {
+        case .head(let upstreamHead):
+            var head = HTTPResponseHead(version: .http1_1, status: upstreamHead.status, headers: upstreamHead.headers)
+            exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
+            exchange.status = Int(upstreamHead.status.code)
+            RequestRewriting.removeHopByHop(&head.headers, keepTransferEncoding: true)
+            exchange.rule.responseHeaders?.apply(to: &head.headers)
+            exchange.backend.responseHeaders?.apply(to: &head.headers)
+            if !exchange.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+            exchange.responseStarted = true
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        case .body(let body):
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        case .end(let trailers):
+            exchange.timeout?.cancel()
+            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
+            connection.handler.delegate = nil
+            if exchange.upstreamKeepAlive && exchange.requestEnded {
+                pool.release(connection)
+            } else {
+                connection.channel.close(promise: nil)
+            }
+            state = .idle
+            let closeAfter = !exchange.keepAlive || !exchange.requestEnded
+            if closeAfter {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                state = .closed
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            }
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        switch state {
+        case .forwarding(let exchange, _), .connecting(let exchange, _):
+            fail(exchange, status: .badGateway)
+        case .idle, .direct, .closed:
+            break
+        }
+    }
+
+    private func timedOut(_ exchange: Exchange) {
+        switch state {
+        case .forwarding(let current, _) where current === exchange, .connecting(let current, _) where current === exchange:
+            fail(exchange, status: .gatewayTimeout)
+        case .idle, .direct, .closed, .forwarding, .connecting:
+            break
+        }
+    }
+
+    /// Ends an exchange that went wrong: a proxy-made answer if nothing was sent yet, else a close.
+    private func fail(_ exchange: Exchange, status: HTTPResponseStatus) {
+        exchange.timeout?.cancel()
+        abandonUpstream()
+        guard let context else { return }
+        exchange.stats?.recordResponse(status: Int(status.code), latency: exchange.elapsed)
+        if exchange.responseStarted || !exchange.requestEnded {
+            state = .closed
+            if !exchange.responseStarted {
+                write(.plain(status), keepAlive: false, context: context)
+            } else {
+                context.close(promise: nil)
+            }
+            return
+        }
+        state = .idle
+        write(.plain(status), keepAlive: exchange.keepAlive, context: context)
+    }
+
+    /// Drops the upstream connection of the current exchange without returning it to the pool.
+    private func abandonUpstream() {
+        if case .forwarding(let exchange, let connection) = state {
+            exchange.timeout?.cancel()
+            connection.handler.delegate = nil
+            connection.channel.close(promise: nil)
+        } else if case .connecting(let exchange, _) = state {
+            exchange.timeout?.cancel()
+        }
+    }
+
+    // MARK: - Responses the proxy makes
+
+    private func write(_ response: DirectResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        let (status, body) = response.statusAndBody
+        if case .redirect(_, let location) = response { headers.add(name: "location", value: location) }
+        headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            state = .closed
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
+
+/// One request on its way through the proxy.
+final class Exchange {
+    let keepAlive: Bool
+    let rule: CompiledRule
+    let backend: WeightedBackend
+    let stats: BackendStats?
+    let started = NIODeadline.now()
+    let upstreamHead: HTTPRequestHead
+    var mirrored: [HTTPClientRequestPart]?
+    var requestEnded = false
+    var responseStarted = false
+    var upstreamKeepAlive = true
+    var status = 0
+    var timeout: Scheduled<Void>?
+
+    init(keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?, mirrored: [HTTPClientRequestPart]?, upstreamHead: HTTPRequestHead) {
+        self.keepAlive = keepAlive
+        self.rule = rule
+        self.backend = backend
+        self.stats = stats
+        self.mirrored = mirrored
+        self.upstreamHead = upstreamHead
+    }
+
+    var elapsed: Duration { .nanoseconds(Int64((NIODeadline.now() - started).nanoseconds)) }
+}
+
+/// An answer the proxy writes itself.
+enum DirectResponse {
+    case plain(HTTPResponseStatus)
+    case redirect(status: Int, location: String)
+
+    var statusAndBody: (HTTPResponseStatus, String) {
+        switch self {
+        case .plain(let status): (status, "\(status.code) \(status.reasonPhrase)\n")
+        case .redirect(let status, _): (HTTPResponseStatus(statusCode: status), "")
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import SluiceModel
+
+/// The data plane: one listening socket per Gateway listener port, serving the current RouteTable.
+/// `install` swaps tables atomically: a request reads the table once, when its head arrives, so a
+/// reload never fails a request in flight.
+public actor ProxyServer {
+    public let configuration: ProxyConfiguration
+    /// Per-backend counters, kept across reloads.
+    public nonisolated let stats: ProxyStats
+    private let group: MultiThreadedEventLoopGroup
+    private let tables: TableBox
+    private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+    private var listeners: [Int: (channel: any Channel, isTLS: Bool)] = [:]
+    private var tlsContexts: [TLSCertificate: NIOSSLContext] = [:]
+
+    private init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], stats: ProxyStats) throws {
+        self.configuration = configuration
+        self.group = group
+        self.pools = pools
+        self.stats = stats
+        var none: [TLSCertificate: NIOSSLContext] = [:]
+        self.tables = TableBox(try InstalledTable(table: RouteTable(), stats: stats, contexts: &none))
+    }
+
+    /// Starts the event loops; no socket is bound until a table with listeners is installed.
+    public static func start(configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> ProxyServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            let upstream = configuration.upstream
+            pools[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(
+                    UpstreamPool(eventLoop: loop, connectTimeout: upstream.connectTimeout, maxIdlePerEndpoint: upstream.maxIdlePerEndpoint),
+                    eventLoop: loop)
+            }.get()
+        }
+        return try ProxyServer(configuration: configuration, group: group, pools: pools, stats: ProxyStats())
+    }
+
+    /// The socket port serving a Gateway listener port (the listener port plus the offset), once bound.
+    public func boundPort(listenerPort: Int) -> Int? {
+        listeners[listenerPort]?.channel.localAddress?.port
+    }
+
+    /// Serves `table` from now on: binds ports it adds, closes ports it drops.
+    public func install(_ table: RouteTable) async throws {
+        var contexts = tlsContexts
+        let installed = try InstalledTable(table: table, stats: stats, contexts: &contexts)
+        // Contexts of certificates no longer used are dropped.
+        let used = Set(table.ports.values.flatMap { $0.listeners.compactMap(\.certificate) })
+        tlsContexts = contexts.filter { used.contains($0.key) }
+        tables.replace(with: installed)
+        for (port, listener) in listeners where table.ports[port]?.isTLS != listener.isTLS {
+            listeners[port] = nil
+            try? await listener.channel.close()
+        }
+        for (port, portTable) in table.ports.sorted(by: { $0.key < $1.key }) where listeners[port] == nil {
+            let channel = try await bind(listenerPort: port, isTLS: portTable.isTLS)
+            listeners[port] = (channel, portTable.isTLS)
+        }
+    }
+
+    /// Compiles and installs each snapshot from `source`, handing the statuses to `statuses`, until
+    /// the source ends. A snapshot that fails to install leaves the last good table serving.
+    public func run(
+        source: some ProxyConfigurationSource, compiler: RouteCompiler = RouteCompiler(),
+        statuses: @Sendable ([ObjectReference: JSONValue]) async -> Void = { _ in }
+    ) async {
+        for await input in source.snapshots() {
+            let output = compiler.compile(input)
+            do {
+                try await install(output.table)
+            } catch {
+                continue
+            }
+            await statuses(output.statuses)
+        }
+    }
+
+    /// Closes every socket and stops the event loops.
+    public func shutdown() async throws {
+        for (_, listener) in listeners { try? await listener.channel.close() }
+        listeners = [:]
+        for (_, pool) in pools {
+            try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
+        }
+        try await group.shutdownGracefully()
+    }
+
+    private func bind(listenerPort: Int, isTLS: Bool) async throws -> any Channel {
+        let tables = self.tables
+        let pools = self.pools
+        let limits = configuration.limits
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let pool = pools[ObjectIdentifier(channel.eventLoop)]?.value else {
+                        throw ChannelError.inappropriateOperationForState
+                    }
+                    let http = HTTPPipeline(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits)
+                    if isTLS {
+                        try http.addTLS(to: channel)
+                    } else {
+                        try http.add(to: channel.pipeline.syncOperations)
+                    }
+                }
+            }
+            .bind(host: configuration.bindHost, port: listenerPort + configuration.portOffset)
+            .get()
+    }
+}
+
+/// The handlers of one downstream connection.
+struct HTTPPipeline {
+    let tables: TableBox
+    let pool: UpstreamPool
+    let listenerPort: Int
+    let limits: ProxyConfiguration.Limits
+
+    func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+        try pipeline.addHandler(ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits))
+    }
+
+    /// TLS first: the ClientHello's server name picks the listener's certificate.
+    func addTLS(to channel: any Channel) throws {
+        let tables = self.tables
+        let port = listenerPort
+        let sni = SNIHandler { result in
+            let serverName: String?
+            switch result {
+            case .hostname(let name): serverName = name
+            case .fallback: serverName = nil
+            }
+            guard let context = tables.current.tlsContext(port: port, serverName: serverName) else {
+                return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+            }
+            return channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                try pipeline.addHandler(NIOSSLServerHandler(context: context))
+                try self.add(to: pipeline)
+            }
+        }
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(sni))
+    }
+}

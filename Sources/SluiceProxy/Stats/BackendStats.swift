@@ -1,0 +1,88 @@
+import Synchronization
+
+/// Counters of one backend, shared by every event loop. The canary reads `snapshot()`.
+public final class BackendStats: Sendable {
+    /// Upper bounds of the latency buckets, in seconds (Prometheus style; the last bucket is +Inf).
+    public static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    /// The counters at one moment.
+    public struct Snapshot: Sendable, Hashable {
+        /// Requests sent (or attempted) to this backend.
+        public var requests = 0
+        /// Responses by class: index 0 is 1xx ... index 4 is 5xx. Proxy-made answers (502, 504) count too.
+        public var responsesByClass = [0, 0, 0, 0, 0]
+        /// Bucket counts (not cumulative), one per `latencyBounds` entry plus +Inf.
+        public var latencyBuckets = [Int](repeating: 0, count: BackendStats.latencyBounds.count + 1)
+        /// Sum of latencies, in seconds.
+        public var latencySum = 0.0
+
+        public var responses: Int { responsesByClass.reduce(0, +) }
+        /// Share of responses that were 5xx (0 when there were none).
+        public var errorRate: Double { responses == 0 ? 0 : Double(responsesByClass[4]) / Double(responses) }
+    }
+
+    public func snapshot() -> Snapshot { state.withLock { $0 } }
+
+    func recordRequest() {
+        state.withLock { $0.requests += 1 }
+    }
+
+    /// One finished exchange: its status and the time from request head to response end.
+    func recordResponse(status: Int, latency: Duration) {
+        let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+        let statusClass = min(max(status / 100, 1), 5) - 1
+        let bucket = Self.latencyBounds.firstIndex { seconds <= $0 } ?? Self.latencyBounds.count
+        state.withLock {
+            $0.responsesByClass[statusClass] += 1
+            $0.latencyBuckets[bucket] += 1
+            $0.latencySum += seconds
+        }
+    }
+}
+
+/// Statistics of every backend, kept across RouteTable reloads (keyed by Service and port).
+public final class ProxyStats: Sendable {
+    private let backends = Mutex<[BackendKey: BackendStats]>([:])
+
+    public init() {}
+
+    /// The counters of one backend, created on first use.
+    public func backend(_ key: BackendKey) -> BackendStats {
+        backends.withLock { all in
+            if let existing = all[key] { return existing }
+            let created = BackendStats()
+            all[key] = created
+            return created
+        }
+    }
+
+    /// Every backend's counters now.
+    public func snapshot() -> [BackendKey: BackendStats.Snapshot] {
+        backends.withLock { $0 }.mapValues { $0.snapshot() }
+    }
+
+    /// The counters in Prometheus text format (`sluice_proxy_backend_*`).
+    public func prometheusText() -> String {
+        var lines: [String] = []
+        for (key, stats) in snapshot().sorted(by: { $0.key < $1.key }) {
+            let labels = "namespace=\"\(key.namespace)\",service=\"\(key.name)\",port=\"\(key.port)\""
+            lines.append("sluice_proxy_backend_requests_total{\(labels)} \(stats.requests)")
+            for (index, count) in stats.responsesByClass.enumerated() {
+                lines.append("sluice_proxy_backend_responses_total{\(labels),class=\"\(index + 1)xx\"} \(count)")
+            }
+            var cumulative = 0
+            for (index, count) in stats.latencyBuckets.enumerated() {
+                cumulative += count
+                let bound = index < BackendStats.latencyBounds.count ? "\(BackendStats.latencyBounds[index])" : "+Inf"
+                lines.append("sluice_proxy_backend_latency_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)")
+            }
+            lines.append("sluice_proxy_backend_latency_seconds_sum{\(labels)} \(stats.latencySum)")
+            lines.append("sluice_proxy_backend_latency_seconds_count{\(labels)} \(cumulative)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,74 @@
+import SluiceModel
+import Testing
+
+@Suite("Conformance: hostnames")
+struct ConformanceHostnameTests {
+    @Test("HTTPRouteHostnameIntersection: routes answer only for the intersection with their listener")
+    func intersection() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-hostname-intersection.yaml"])
+        defer { Task { await env.stop() } }
+        try await env.expect([
+            Case(host: "very.specific.com", path: "/s1", backend: "infra-backend-v1"),
+            Case(host: "very.specific.com:1234", path: "/s1", backend: "infra-backend-v1"),
+            Case(host: "non.matching.com", path: "/s1", status: 404),
+            Case(host: "foo.nonmatchingwildcard.io", path: "/s1", status: 404),
+            Case(host: "foo.wildcard.io", path: "/s1", status: 404),
+            Case(host: "very.specific.com", path: "/non-matching-prefix", status: 404),
+            Case(host: "foo.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+            Case(host: "bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+            Case(host: "foo.bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+            Case(host: "non.matching.com", path: "/s2", status: 404),
+            Case(host: "wildcard.io", path: "/s2", status: 404),
+            Case(host: "very.specific.com", path: "/s2", status: 404),
+            Case(host: "foo.wildcard.io", path: "/non-matching-prefix", status: 404),
+            Case(host: "very.specific.com", path: "/s3", backend: "infra-backend-v3"),
+            Case(host: "non.matching.com", path: "/s3", status: 404),
+            Case(host: "foo.specific.com", path: "/s3", status: 404),
+            Case(host: "foo.wildcard.io", path: "/s3", status: 404),
+            Case(host: "foo.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+            Case(host: "bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+            Case(host: "foo.bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+            Case(host: "anotherwildcard.io", path: "/s4", status: 404),
+            Case(host: "foo.wildcard.io", path: "/s4", status: 404),
+            Case(host: "very.specific.com", path: "/s4", status: 404),
+            Case(host: "specific.but.wrong.com", path: "/s5", status: 404),
+            Case(host: "wildcard.io", path: "/s5", status: 404),
+            Case(host: "first.com", backend: "infra-backend-v2"),
+            Case(host: "sub.first.com", backend: "infra-backend-v2"),
+            Case(host: "second.com", backend: "infra-backend-v2"),
+            Case(host: "sub.second.com", backend: "infra-backend-v2"),
+            Case(host: "third.com", status: 404),
+            Case(host: "sub.third.com", status: 404),
+        ])
+        let rejected = env.routeConditions("no-intersecting-hosts")
+        #expect(rejected["Accepted"]?.status == "False")
+        #expect(rejected["Accepted"]?.reason == "NoMatchingListenerHostname")
+        for name in ["specific-host-matches-listener-specific-host", "wildcard-host-matches-listener-wildcard-host"] {
+            #expect(env.routeConditions(name)["Accepted"]?.status == "True", "\(name)")
+            #expect(env.routeConditions(name)["ResolvedRefs"]?.status == "True", "\(name)")
+        }
+        let gateway = ObjectReference(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "gateway-conformance-infra",
+            name: "httproute-hostname-intersection")
+        let listeners = env.output.statuses[gateway]?.objectValue?["listeners"]?.arrayValue ?? []
+        let attached = listeners.compactMap { $0.objectValue }.map { ($0["name"]?.stringValue ?? "", $0["attachedRoutes"]?.integerValue ?? -1) }
+        #expect(attached.map(\.0) == ["listener-1", "listener-2", "listener-3"])
+        #expect(attached.map(\.1) == [2, 1, 1])
+    }
+
+    @Test("HTTPRouteListenerHostnameMatching: the most specific listener hostname wins")
+    func listenerHostnames() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-listener-hostname-matching.yaml"])
+        defer { Task { await env.stop() } }
+        try await env.expect([
+            Case(host: "bar.com", backend: "infra-backend-v1"),
+            Case(host: "foo.bar.com", backend: "infra-backend-v2"),
+            Case(host: "baz.bar.com", backend: "infra-backend-v3"),
+            Case(host: "boo.bar.com", backend: "infra-backend-v3"),
+            Case(host: "multiple.prefixes.bar.com", backend: "infra-backend-v3"),
+            Case(host: "multiple.prefixes.foo.com", backend: "infra-backend-v3"),
+            Case(host: "foo.com", status: 404),
+            Case(host: "no.matching.host", status: 404),
+        ])
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@Suite("Conformance: weights, timeouts, HTTPS")
+struct ConformanceTrafficTests {
+    @Test("HTTPRouteWeight: 70/30/0 over 1000 requests, weight 0 gets nothing")
+    func weights() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-weight.yaml"])
+        defer { Task { await env.stop() } }
+        let connection = try await TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        var counts: [String: Int] = [:]
+        let total = 1000
+        for _ in 0..<total {
+            let response = try await connection.send("/", host: "gateway.test")
+            counts[response.echo?.pod ?? "none", default: 0] += 1
+        }
+        // Within 4 sigma of a random 70% pick (sigma = sqrt(1000 * 0.7 * 0.3) ≈ 14.5).
+        #expect((700 - 58)...(700 + 58) ~= counts["infra-backend-v1-pod", default: 0], "\(counts)")
+        #expect((300 - 58)...(300 + 58) ~= counts["infra-backend-v2-pod", default: 0], "\(counts)")
+        #expect(counts["infra-backend-v3-pod"] == nil, "\(counts)")
+        #expect(counts["none"] == nil, "\(counts)")
+        let stats = env.proxy.stats.snapshot()
+        let v1 = stats.first { $0.key.name == "infra-backend-v1" }?.value
+        #expect(v1?.requests == counts["infra-backend-v1-pod"])
+        #expect(v1?.responsesByClass[1] == counts["infra-backend-v1-pod"])
+        #expect(v1?.latencyBuckets.reduce(0, +) == counts["infra-backend-v1-pod"])
+    }
+
+    @Test("HTTPRouteRequestTimeout / BackendRequestTimeout: 504 past the limit, 0s disables it")
+    func timeouts() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-timeout-request.yaml", "httproute-timeout-backend-request.yaml"])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        for path in ["/request-timeout", "/backend-timeout"] {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let slow = try await TestConnection.get(port: port, "\(path)?delay=1s", host: "gateway.test")
+            let elapsed = clock.now - start
+            #expect(slow.status == 504, "\(path)")
+            #expect(elapsed < .milliseconds(950), "\(path) took \(elapsed)")
+            let fast = try await TestConnection.get(port: port, path, host: "gateway.test")
+            #expect(fast.status == 200, "\(path)")
+        }
+        for path in ["/disable-request-timeout", "/disable-backend-timeout"] {
+            let slow = try await TestConnection.get(port: port, "\(path)?delay=700ms", host: "gateway.test")
+            #expect(slow.status == 200, "\(path)")
+        }
+    }
+
+    @Test("HTTPRouteHTTPSListener: TLS termination with the Secret's certificate, SNI picks the listener")
+    func httpsListener() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-https-listener.yaml"])
+        defer { Task { await env.stop() } }
+        let material = try TestCertificates.shared.get()
+        let port = await env.port(443)
+        let first = try await TestConnection.get(port: port, "/", host: "example.org", tls: ("example.org", material.caPEM))
+        #expect(first.echo?.pod == "infra-backend-v1-pod")
+        let second = try await TestConnection.get(port: port, "/", host: "second-example.org", tls: ("second-example.org", material.caPEM))
+        #expect(second.echo?.pod == "infra-backend-v2-pod")
+        let unknown = try await TestConnection.get(port: port, "/", host: "unknown-example.org", tls: ("example.org", material.caPEM))
+        #expect(unknown.status == 404)
+        let conditions = env.routeConditions("httproute-https-test")
+        #expect(conditions["Accepted"]?.status == "True")
+    }
+}

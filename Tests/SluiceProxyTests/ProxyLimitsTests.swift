@@ -1,0 +1,65 @@
+import Foundation
+import NIOCore
+import SluiceProxy
+import Testing
+
+/// Limits and framing over real sockets, with a real upstream behind the proxy.
+@Suite("Proxy limits over sockets")
+struct ProxyLimitsTests {
+    @Test("smuggling attempts get 400 and never reach the backend")
+    func smuggling() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let attempts = [
+            "POST / HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: gw.test\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: gw.test\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+        ]
+        for attempt in attempts {
+            let response = try await rawExchange(port: port, attempt)
+            #expect(response.hasPrefix("HTTP/1.1 400"), "\(attempt.prefix(60)) → \(response.prefix(40))")
+        }
+        let echo = try #require(env.echo("infra-backend-v1"))
+        #expect(!echo.requests.contains { $0.path == "/smuggled" })
+    }
+
+    @Test("a chunked request body is forwarded whole")
+    func chunkedBody() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let response = try await rawExchange(
+            port: await env.port(),
+            "POST /body HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        #expect(response.hasPrefix("HTTP/1.1 200"))
+        #expect(response.contains("\"path\":\"\\/body\""))
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() async throws {
+        let configuration = ProxyConfiguration(limits: .init(idleTimeout: .milliseconds(200)))
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration)
+        defer { Task { await env.stop() } }
+        let connection = try await TestConnection.connect(port: await env.port())
+        let first = try await connection.send("/", host: "gw.test")
+        #expect(first.status == 200)
+        let channel = connection.channel
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(channel.isActive, "closed before the idle timeout")
+        try await eventually(timeout: .seconds(3)) { !channel.isActive }
+    }
+
+    @Test("keep-alive downstream, pooled upstream: 50 requests on one connection use few upstream connections")
+    func keepAlive() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let connection = try await TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        for index in 0..<50 {
+            let response = try await connection.send("/n\(index)", host: "gw.test")
+            #expect(response.echo?.path == "/n\(index)")
+        }
+        #expect(connection.channel.isActive)
+        #expect(env.echo("infra-backend-v1")?.connections == 1)
+    }
+}

@@ -1,0 +1,193 @@
+import NIOHTTP1
+import SluiceModel
+import Testing
+
+@testable import SluiceProxy
+
+/// The route compiler on its own: no sockets, only values.
+@Suite("Route compiler")
+struct RouteCompilerTests {
+    static let infra = "gateway-conformance-infra"
+
+    static func input(_ files: [String]) throws -> ProxyInput {
+        var input = try ProxyInput(objects: try ConformanceManifests.objects(files))
+        input.gatewayClasses.append(GatewayClass(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: ObjectMeta(name: "sluice"),
+            spec: GatewayClassSpec(controllerName: RouteCompiler.defaultControllerName)))
+        return input
+    }
+
+    func decide(_ table: RouteTable, host: String, path: String, method: String = "GET", headers: [(String, String)] = []) -> CompiledRule? {
+        guard case .matched(let rule, _, _, _) = table.decide(port: 80, host: host, method: method, uri: path, headers: HTTPHeaders(headers)) else {
+            return nil
+        }
+        return rule
+    }
+
+    @Test("hostname intersection: exact, wildcard on either side, none")
+    func hostnameIntersection() {
+        func intersect(_ listener: String?, _ route: String) -> String? {
+            Hostname.intersection(listener: listener.map(Hostname.init), route: Hostname(route))?.value
+        }
+        #expect(intersect(nil, "foo.com") == "foo.com")
+        #expect(intersect("foo.com", "foo.com") == "foo.com")
+        #expect(intersect("foo.com", "bar.com") == nil)
+        #expect(intersect("*.example.com", "a.example.com") == "a.example.com")
+        #expect(intersect("*.example.com", "a.b.example.com") == "a.b.example.com")
+        #expect(intersect("*.example.com", "example.com") == nil)
+        #expect(intersect("a.example.com", "*.example.com") == "a.example.com")
+        #expect(intersect("*.example.com", "*.b.example.com") == "*.b.example.com")
+        #expect(intersect("*.b.example.com", "*.example.com") == "*.b.example.com")
+        #expect(intersect("*.example.com", "*.other.com") == nil)
+        #expect(Hostname("Foo.COM").matches(host: "foo.com"))
+    }
+
+    @Test("host normalisation drops the port and the trailing dot, keeps IPv6 brackets")
+    func normalize() {
+        #expect(RouteTable.normalize(host: "Example.COM:8080") == "example.com")
+        #expect(RouteTable.normalize(host: "example.com.") == "example.com")
+        #expect(RouteTable.normalize(host: "[::1]:80") == "[::1]")
+    }
+
+    @Test("Gateway API durations")
+    func durations() {
+        #expect(GatewayDuration.parse("500ms") == .milliseconds(500))
+        #expect(GatewayDuration.parse("1h30m") == .seconds(5400))
+        #expect(GatewayDuration.parse("10s") == .seconds(10))
+        #expect(GatewayDuration.parse("0s") == .zero)
+        #expect(GatewayDuration.parse("1.5s") == nil)
+        #expect(GatewayDuration.parse("s") == nil)
+        #expect(GatewayDuration.parse("") == nil)
+        #expect(GatewayDuration.parse("1h1m1s1ms1h") == nil)
+    }
+
+    @Test("precedence: exact, longest prefix, method, headers, query, then age and name")
+    func precedence() throws {
+        let table = RouteCompiler().compile(try Self.input(["httproute-path-match-order.yaml"])).table
+        #expect(decide(table, host: "x", path: "/match/exact/one")?.ruleIndex == 2)
+        #expect(decide(table, host: "x", path: "/match/prefix/one/x")?.ruleIndex == 5)
+        #expect(decide(table, host: "x", path: "/match/prefix/x")?.ruleIndex == 4)
+        #expect(decide(table, host: "x", path: "/match/x")?.ruleIndex == 3)
+        #expect(decide(table, host: "x", path: "/matchx") == nil)
+    }
+
+    @Test("ties across routes go to the older route, then to namespace/name")
+    func ageAndName() throws {
+        var input = try Self.input([])
+        for (name, created) in [("b-route", "2026-01-01T00:00:00Z"), ("a-route", "2026-02-01T00:00:00Z"), ("c-route", "2026-01-01T00:00:00Z")] {
+            var metadata = ObjectMeta(name: name, namespace: Self.infra)
+            metadata.creationTimestamp = created
+            input.httpRoutes.append(HTTPRoute(
+                apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: metadata,
+                spec: HTTPRouteSpec(parentRefs: [ParentReference(name: "same-namespace")], rules: [
+                    HTTPRouteRule(matches: [HTTPRouteMatch(path: .init(type: "PathPrefix", value: "/"))],
+                                  backendRefs: [HTTPBackendRef(name: "infra-backend-v1", port: 8080)]),
+                ])))
+        }
+        let table = RouteCompiler().compile(input).table
+        #expect(decide(table, host: "x", path: "/")?.route == "\(Self.infra)/b-route")
+    }
+
+    @Test("regular expressions: path, header and query values must match whole")
+    func regularExpressions() throws {
+        var input = try Self.input([])
+        var match = HTTPRouteMatch(path: .init(type: "RegularExpression", value: "/v[0-9]+/.*"))
+        match.headers = [HeaderMatch(type: "RegularExpression", name: "X-Tenant", value: "team-[a-z]+")]
+        input.httpRoutes.append(HTTPRoute(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: ObjectMeta(name: "regex", namespace: Self.infra),
+            spec: HTTPRouteSpec(parentRefs: [ParentReference(name: "same-namespace")], rules: [
+                HTTPRouteRule(matches: [match], backendRefs: [HTTPBackendRef(name: "infra-backend-v1", port: 8080)]),
+            ])))
+        let table = RouteCompiler().compile(input).table
+        #expect(decide(table, host: "x", path: "/v12/items", headers: [("x-tenant", "team-blue")]) != nil)
+        #expect(decide(table, host: "x", path: "/v12/items", headers: [("x-tenant", "team-blue2")]) == nil)
+        #expect(decide(table, host: "x", path: "/api/v12/items", headers: [("x-tenant", "team-blue")]) == nil)
+    }
+
+    @Test("weights: a point in 0..<total lands on backends in proportion; weight 0 never")
+    func weightedPick() throws {
+        let table = RouteCompiler().compile(try Self.input(["httproute-weight.yaml"])).table
+        let rule = try #require(decide(table, host: "x", path: "/"))
+        #expect(rule.totalWeight == 100)
+        var counts: [String: Int] = [:]
+        for point in 0..<rule.totalWeight {
+            guard case .backend(let backend)? = rule.backend(at: point)?.target else { continue }
+            counts[backend.key.name, default: 0] += 1
+        }
+        #expect(counts == ["infra-backend-v1": 70, "infra-backend-v2": 30])
+    }
+
+    @Test("EndpointSlices: ready endpoints of the Service port's name; unready ones left out")
+    func endpoints() throws {
+        var input = try Self.input(["httproute-simple-same-namespace.yaml"])
+        input.endpointSlices = [
+            EndpointSlice(
+                metadata: ObjectMeta(name: "s1", namespace: Self.infra, labels: [EndpointSlice.serviceNameLabel: "infra-backend-v1"]),
+                endpoints: [
+                    .init(addresses: ["10.0.0.1"], conditions: .init(ready: true)),
+                    .init(addresses: ["10.0.0.2"], conditions: .init(ready: false)),
+                    .init(addresses: ["10.0.0.3"]),
+                ],
+                ports: [.init(name: "first-port", port: 3000), .init(name: "second-port", port: 3001)]),
+            EndpointSlice(
+                metadata: ObjectMeta(name: "other", namespace: Self.infra, labels: [EndpointSlice.serviceNameLabel: "infra-backend-v2"]),
+                endpoints: [.init(addresses: ["10.9.9.9"])], ports: [.init(port: 1)]),
+        ]
+        let table = RouteCompiler().compile(input).table
+        let rule = try #require(decide(table, host: "x", path: "/"))
+        guard case .backend(let backend)? = rule.backends.first?.target else {
+            Issue.record("backend did not resolve")
+            return
+        }
+        #expect(backend.endpoints == [Endpoint(host: "10.0.0.1", port: 3000), Endpoint(host: "10.0.0.3", port: 3000)])
+    }
+
+    @Test("statuses: GatewayClass and Gateway Accepted/Programmed, listener supportedKinds and attachedRoutes")
+    func gatewayStatus() throws {
+        let output = RouteCompiler().compile(try Self.input(["httproute-simple-same-namespace.yaml"]), now: "2026-11-29T00:00:00Z")
+        let gateway = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace")
+        let status = try #require(output.statuses[gateway]?.objectValue)
+        let conditions = status["conditions"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        #expect(conditions.map { $0["type"]?.stringValue } == ["Accepted", "Programmed"])
+        #expect(conditions.allSatisfy { $0["status"]?.stringValue == "True" && $0["lastTransitionTime"]?.stringValue == "2026-11-29T00:00:00Z" })
+        let listener = try #require(status["listeners"]?.arrayValue?.first?.objectValue)
+        #expect(listener["attachedRoutes"]?.integerValue == 1)
+        #expect(listener["supportedKinds"]?.arrayValue?.first?.objectValue?["kind"]?.stringValue == "HTTPRoute")
+        let gatewayClass = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", namespace: nil, name: "sluice")
+        #expect(output.statuses[gatewayClass] != nil)
+    }
+
+    @Test("Gateways of another controller are left alone: no table entries, no status")
+    func otherController() throws {
+        var input = try Self.input(["httproute-simple-same-namespace.yaml"])
+        input.gatewayClasses = [GatewayClass(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: ObjectMeta(name: "sluice"),
+            spec: GatewayClassSpec(controllerName: "example.com/other"))]
+        let output = RouteCompiler().compile(input)
+        #expect(output.table.ports.isEmpty)
+        #expect(output.statuses.isEmpty)
+    }
+
+    @Test("an HTTPS listener without a readable certificate Secret is not programmed")
+    func missingCertificate() throws {
+        let output = RouteCompiler().compile(try Self.input(["httproute-https-listener.yaml"]))
+        #expect(output.table.ports[443] == nil)
+        let gateway = ObjectReference(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace-with-https-listener")
+        let listener = output.statuses[gateway]?.objectValue?["listeners"]?.arrayValue?.first?.objectValue
+        let resolved = listener?["conditions"]?.arrayValue?.compactMap(\.objectValue).first { $0["type"]?.stringValue == "ResolvedRefs" }
+        #expect(resolved?["status"]?.stringValue == "False")
+        #expect(resolved?["reason"]?.stringValue == "InvalidCertificateRef")
+    }
+
+    @Test("URL rewriting and redirect locations")
+    func rewriting() {
+        #expect(RequestRewriting.apply(.replacePrefixMatch("/"), to: "/api/x", matchedPrefix: "/api") == "/x")
+        #expect(RequestRewriting.apply(.replacePrefixMatch("/"), to: "/api", matchedPrefix: "/api") == "/")
+        #expect(RequestRewriting.apply(.replacePrefixMatch("/one"), to: "/prefix/one/two", matchedPrefix: "/prefix/one") == "/one/two")
+        #expect(RequestRewriting.apply(.replacePrefixMatch("/new"), to: "/x/y", matchedPrefix: "") == "/new/x/y")
+        #expect(RequestRewriting.rewrittenURI("/api/x?q=1", rewrite: Rewrite(path: .replacePrefixMatch("/")), matchedPrefix: "/api") == "/x?q=1")
+        let redirect = Redirect(scheme: "https", hostname: nil, port: nil, path: nil, statusCode: 301)
+        #expect(RequestRewriting.location(for: redirect, uri: "/a?b", host: "Foo.com:8080", matchedPrefix: nil, listenerPort: 80, isTLS: false) == "https://foo.com/a?b")
+    }
+}

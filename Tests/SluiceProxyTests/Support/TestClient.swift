@@ -1,0 +1,148 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One response as a client saw it.
+struct TestResponse: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+    /// The echo backend's description of the request it got (nil: the proxy answered itself).
+    var echo: EchoedRequest? { try? JSONDecoder().decode(EchoedRequest.self, from: Data(body)) }
+}
+
+/// A keep-alive HTTP/1.1 client connection over NIO's codec (plain or TLS with a server name),
+/// for driving the proxy from tests.
+final class TestConnection: Sendable {
+    let channel: any Channel
+
+    private init(channel: any Channel) { self.channel = channel }
+
+    /// `tls`: the server name to send and the CA certificate (PEM) to trust.
+    static func connect(port: Int, tls: (serverName: String, caPEM: [UInt8])? = nil) async throws -> TestConnection {
+        let sslContext: NIOSSLContext?
+        if let tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(tls.caPEM))
+            sslContext = try NIOSSLContext(configuration: configuration)
+        } else {
+            sslContext = nil
+        }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext, let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: tls.serverName))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return TestConnection(channel: channel)
+    }
+
+    /// Sends one request and waits for its response.
+    func send(
+        _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> TestResponse {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "host", value: host)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if let body { head.headers.add(name: "content-length", value: "\(body.utf8.count)") }
+        let channel = self.channel
+        let request = head
+        return try await channel.eventLoop.flatSubmit {
+            let promise = channel.eventLoop.makePromise(of: TestResponse.self)
+            do {
+                let collector = try channel.pipeline.syncOperations.handler(type: ResponseCollector.self)
+                collector.waiting.append(promise)
+            } catch {
+                promise.fail(error)
+            }
+            channel.write(HTTPClientRequestPart.head(request), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            return promise.futureResult
+        }.get()
+    }
+
+    func close() async { try? await channel.close() }
+
+    /// A one-off request on a new connection.
+    static func get(
+        port: Int, _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = [],
+        tls: (serverName: String, caPEM: [UInt8])? = nil
+    ) async throws -> TestResponse {
+        let connection = try await connect(port: port, tls: tls)
+        defer { Task { await connection.close() } }
+        return try await connection.send(path, host: host, method: method, headers: headers)
+    }
+}
+
+final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    var waiting: [EventLoopPromise<TestResponse>] = []
+    private var current: TestResponse?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): current = TestResponse(status: Int(head.status.code), headers: head.headers, body: [])
+        case .body(var body): current?.body += body.readBytes(length: body.readableBytes) ?? []
+        case .end:
+            if let current, !waiting.isEmpty { waiting.removeFirst().succeed(current) }
+            current = nil
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for promise in waiting { promise.fail(ChannelError.ioOnClosedChannel) }
+        waiting = []
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        for promise in waiting { promise.fail(error) }
+        waiting = []
+        context.close(promise: nil)
+    }
+}
+
+/// Raw bytes over TCP: sends `request` and returns what the server wrote until it closed the
+/// connection or `timeout` passed. For malformed requests no HTTP library would send.
+func rawExchange(port: Int, _ request: String, timeout: TimeAmount = .seconds(3)) async throws -> String {
+    let collected = NIOLockedValueBox<[UInt8]>([])
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteCollector(collected: collected))
+            }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+    try await channel.writeAndFlush(ByteBuffer(string: request))
+    let closed = channel.closeFuture
+    let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    try? await closed.get()
+    deadline.cancel()
+    return String(decoding: collected.withLockedValue { $0 }, as: UTF8.self)
+}
+
+private final class ByteCollector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let collected: NIOLockedValueBox<[UInt8]>
+
+    init(collected: NIOLockedValueBox<[UInt8]>) { self.collected = collected }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        collected.withLockedValue { $0 += bytes }
+    }
+}
