@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // MARK: - System libraries
@@ -57,7 +61,17 @@ let package = Package(
         ),
         .target(
             name: "SluiceKube",
-            dependencies: ["SluiceModel"],
+            dependencies: [
+                "SluiceModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -91,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceAgent", "SluiceGit", "SluiceModel",
+                "SluiceAgent", "SluiceGit", "SluiceKube", "SluiceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -103,6 +117,13 @@ let package = Package(
             name: "GitFetchBenchmark",
             dependencies: ["SluiceGit"],
             path: "Benchmarks/GitFetchBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "ApplyBenchmark",
+            dependencies: ["SluiceKube", "SluiceModel"],
+            path: "Benchmarks/ApplyBenchmark",
             swiftSettings: swiftSettings
         ),
 
@@ -139,6 +160,17 @@ let package = Package(
         .testTarget(
             name: "SluiceCanaryTests",
             dependencies: ["SluiceCanary", "SluiceModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceKubeTests",
+            dependencies: [
+                "SluiceKube", "SluiceModel", "SluiceTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
