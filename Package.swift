@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceSyncTests",
-            dependencies: ["SluiceSync", "SluiceModel", "SluiceTestSupport"],
+            dependencies: ["SluiceSync", "SluiceModel", "SluiceKube", "SluiceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
