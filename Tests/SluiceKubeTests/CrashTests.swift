@@ -29,25 +29,25 @@ import Testing
         try waitForListener(port: port, timeout: .seconds(30))
         let client = try KubeCluster(Kubeconfig.load(path: directory.path("kubeconfig").path), maximumConnections: 64)
 
-        let acknowledged = Mutex<[String: [Int64]]>([:])
+        let acknowledged = Acknowledged()
         let applies = Task {
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<1000 {
                     group.addTask {
                         let route = ClusterSuite.route("crash-\(index)", namespace: "default", weights: (Int64(index), Int64(1000 - index)))
                         guard let stored = try? await client.serverSideApply(route, options: ApplyOptions(fieldManager: "sluice")) else { return }
-                        acknowledged.withLock { $0[stored.name] = ClusterSuite.weights(stored) }
+                        acknowledged.objects.withLock { $0[stored.name] = ClusterSuite.weights(stored) }
                     }
                 }
             }
         }
-        while acknowledged.withLock({ $0.count }) < 150 { try await Task.sleep(for: .milliseconds(2)) }
+        while acknowledged.objects.withLock({ $0.count }) < 150 { try await Task.sleep(for: .milliseconds(2)) }
         kill(pid, SIGKILL)
         #expect(Subprocess.wait(pid) == 128 + SIGKILL)
         await applies.value
         try await client.shutdown()
 
-        let saved = acknowledged.withLock { $0 }
+        let saved = acknowledged.objects.withLock { $0 }
         #expect(saved.count < 1000, "the kill came after every apply finished; the test proved nothing")
         let restarted = try await EmbeddedCluster(dataDirectory: directory.url)
         for (name, weights) in saved {
@@ -58,4 +58,9 @@ import Testing
         let leftovers = try FileManager.default.subpathsOfDirectory(atPath: directory.path("objects").path).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty)
     }
+}
+
+/// The objects the server answered for, as it answered (shared by the apply tasks).
+final class Acknowledged: Sendable {
+    let objects = Mutex<[String: [Int64]]>([:])
 }

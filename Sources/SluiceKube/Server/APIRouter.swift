@@ -152,23 +152,29 @@ struct APIRouter: Sendable {
             throw error
         } catch let error as YAMLError {
             if let duplicate = DuplicateKeys.duplicate(in: error) {
-                let problem = "line \(duplicate.line): key \(FieldError.goQuote(duplicate.key)) already set in map"
+                let problem = "line \(DuplicateKeys.valueLine(afterKeyAt: duplicate.line, in: text)): key \(FieldError.goQuote(duplicate.key)) already set in map"
                 if request.query["fieldValidation"] == "Strict" {
                     throw APIError.badRequest("error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  \(problem)")
                 }
                 if let value = DuplicateKeys.lastWins(text), case .object = value { return (value, [problem]) }
             }
-            throw APIError.badRequest("error decoding YAML: error converting YAML to JSON: yaml: line \(error.location.line): \(Self.libyamlProblem(error.message))")
+            throw APIError.badRequest("error decoding YAML: error converting YAML to JSON: yaml: \(Self.goYAMLProblem(error))")
         } catch {
             throw APIError.badRequest("error decoding YAML: \(error)")
         }
     }
 
-    /// The libyaml problem text from a YAMLError message (Yams and go-yaml share libyaml's words).
-    static func libyamlProblem(_ message: String) -> String {
-        var text = message
-        if let range = text.range(of: ": ", options: .backwards) { text = String(text[range.upperBound...]) }
-        return text
+    /// A YAML syntax error as go-yaml words it (both wrap libyaml, so the problem text is the
+    /// same): `line N: problem`, where go-yaml counts a parser error's line from 0 and a scanner
+    /// error's from 1, and leaves out libyaml's context.
+    static func goYAMLProblem(_ error: YAMLError) -> String {
+        var problem = error.message
+        var line = error.location.line
+        if let context = problem.range(of: " (while ") {
+            if problem[context.upperBound...].hasPrefix("parsing") { line -= 1 }
+            problem = String(problem[..<context.lowerBound])
+        }
+        return "line \(line): \(problem)"
     }
 
     static func deleteOptions(_ request: APIRequest) throws(APIError) -> DeleteOptions {
