@@ -27,6 +27,10 @@ import Testing
         close(log)
         close(devNull)
         try waitForListener(port: port, timeout: .seconds(30))
+        // The kubeconfig is written once the listener is bound.
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory.path("kubeconfig").path) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let client = try KubeCluster(Kubeconfig.load(path: directory.path("kubeconfig").path), maximumConnections: 64)
 
         let acknowledged = Acknowledged()

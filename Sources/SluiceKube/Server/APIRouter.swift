@@ -33,9 +33,18 @@ struct APIRouter: Sendable {
             guard kinds.contains(where: { $0.entry.group == group && $0.entry.version == version }) else { return .pageNotFound }
             if parts.count == 3 { return .json(200, Discovery.resourceList(group: group, version: version, kinds: kinds)) }
             return try await resource(request, group: group, version: version, rest: Array(parts.dropFirst(3)))
-        case "openapi", "healthz", "readyz", "livez":
-            if parts.first != "openapi" { return .full(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8), warnings: []) }
-            return .pageNotFound
+        case "openapi" where parts.count >= 2 && parts[1] == "v3":
+            let kinds = await cluster.servedKinds()
+            if parts.count == 2 { return .json(200, Discovery.openAPIRoot(kinds)) }
+            let rest = Array(parts.dropFirst(2))
+            let (group, version): (String, String) = rest.first == "api" && rest.count == 2 ? ("", rest[1])
+                : rest.first == "apis" && rest.count == 3 ? (rest[1], rest[2]) : ("", "")
+            guard !version.isEmpty, let document = Discovery.openAPIDocument(group: group, version: version, kinds: kinds) else {
+                return .pageNotFound
+            }
+            return .json(200, document)
+        case "healthz", "readyz", "livez":
+            return .full(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8), warnings: [])
         default:
             return .pageNotFound
         }
