@@ -81,6 +81,7 @@ struct APIRouter: Sendable {
         case ("POST", nil):
             let body = try Self.parseJSONBody(request)
             let value = try await cluster.create(served, namespace: namespace, body: body, manager: request.manager, dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(201, value)
         case ("PATCH", let name?):
             return try await patch(request, served, namespace: namespace, name: name, subresource: subresource)
@@ -89,10 +90,12 @@ struct APIRouter: Sendable {
             let value = try await cluster.replace(
                 served, namespace: namespace, name: name, body: body, manager: request.manager, subresource: subresource,
                 dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(200, value)
         case ("DELETE", let name?):
             let options = try Self.deleteOptions(request)
             let result = try await cluster.delete(served, namespace: namespace, name: name, options: options)
+            try await cluster.durable()
             if result.pending { return .json(200, result.value) }
             return .json(200, EmbeddedCluster.deletedStatus(served, name: name, uid: result.value["metadata"]?["uid"]?.stringValue ?? ""))
         default:
@@ -110,6 +113,7 @@ struct APIRouter: Sendable {
             let (body, warnings) = try Self.parseYAMLBody(request)
             let options = ApplyOptions(fieldManager: manager, force: request.query["force"] == "true", dryRun: request.isDryRun)
             let result = try await cluster.apply(served, namespace: namespace, name: name, body: body, options: options, subresource: subresource)
+            try await cluster.durable()
             return .json(result.created ? 201 : 200, result.value, warnings: warnings)
         case "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json":
             if request.query["force"] != nil {
@@ -122,6 +126,7 @@ struct APIRouter: Sendable {
             let result = try await cluster.mergePatch(
                 served, namespace: namespace, name: name, patch: patch, manager: request.manager, subresource: subresource,
                 fieldValidation: request.query["fieldValidation"], dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(200, result.value, warnings: result.warnings)
         default:
             throw APIError(
