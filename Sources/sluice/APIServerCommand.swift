@@ -28,8 +28,8 @@ extension Sluice {
             let credentials = try ServerCredentials.loadOrCreate(in: directory)
             let server = APIServer(cluster: cluster, credentials: credentials, configuration: listen)
             let running = try await server.bind(writingKubeconfigInto: directory)
-            print("serving the embedded API at \(running.url); kubeconfig: \(directory.appendingPathComponent("kubeconfig").path)")
-            fflush(stdout)
+            let line = "serving the embedded API at \(running.url); kubeconfig: \(directory.appendingPathComponent("kubeconfig").path)\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
             try await server.serve(running)
         }
     }

@@ -99,7 +99,7 @@ enum ClusterSuite {
 
         // Status through the status subresource.
         let withStatus = try await cluster.patchStatus(created.reference, status: ["parents": []], fieldManager: "controller")
-        #expect(withStatus["status"] != nil)
+        #expect(withStatus.content["status"] != nil)
 
         // Delete with a precondition that does not hold.
         await #expect {
@@ -121,7 +121,7 @@ enum ClusterSuite {
         await #expect { _ = try await cluster.updateLease(stale, fieldManager: "sluice") } throws: { ($0 as? APIError)?.code == 409 }
         #expect(held.metadata["resourceVersion"] != nil)
         let event = try await cluster.createEvent(EventRecord(involved: created.reference, reason: "Synced", message: "applied"))
-        #expect(event["reason"]?.stringValue == "Synced")
+        #expect(event.content["reason"]?.stringValue == "Synced")
 
         try await cluster.delete(Self.namespace(namespace).reference, options: DeleteOptions())
     }

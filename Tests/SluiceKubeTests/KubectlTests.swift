@@ -35,16 +35,16 @@ import Testing
             let file = server.directory.path("route.yaml")
             try Self.route.write(to: file, atomically: true, encoding: .utf8)
 
-            let applied = try Shell.text(kubectl + ["apply", "--server-side", "-f", file.path])
+            let applied = try await kubectlRun(kubectl + ["apply", "--server-side", "-f", file.path])
             #expect(applied == "httproute.gateway.networking.k8s.io/shop serverside-applied")
 
-            let yaml = try Shell.text(kubectl + ["get", "httproute", "shop", "-n", "default", "-o", "yaml"])
+            let yaml = try await kubectlRun(kubectl + ["get", "httproute", "shop", "-n", "default", "-o", "yaml", "--show-managed-fields"])
             let object = try YAMLDecoder().objects(yaml, file: "kubectl get").first
             #expect(object?[FieldPath(parsing: "spec.rules[0].backendRefs[0].weight")]?.integerValue == 90)
             #expect(object?[FieldPath(parsing: "spec.rules[0].backendRefs[0].kind")]?.stringValue == "Service")
             #expect(object?.metadata["managedFields"]?.arrayValue?.first?["manager"]?.stringValue == "kubectl")
 
-            let described = try Shell.text(kubectl + ["describe", "httproute", "shop"])
+            let described = try await kubectlRun(kubectl + ["describe", "httproute", "shop"])
             #expect(described.contains("shop.example.com"))
 
             // get --watch in the background sees the change the next apply makes.
@@ -58,7 +58,7 @@ import Testing
             close(devNull)
             try await Task.sleep(for: .seconds(2))
             try Self.route.replacingOccurrences(of: "weight: 90", with: "weight: 40").write(to: file, atomically: true, encoding: .utf8)
-            _ = try Shell.text(kubectl + ["apply", "--server-side", "-f", file.path])
+            _ = try await kubectlRun(kubectl + ["apply", "--server-side", "-f", file.path])
             var seen = ""
             for _ in 0..<50 {
                 seen = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -70,9 +70,9 @@ import Testing
             #expect(seen.contains("shop   90"), "watch output: \(seen)")
             #expect(seen.contains("shop   40"), "watch output: \(seen)")
 
-            let deleted = try Shell.text(kubectl + ["delete", "-f", file.path])
+            let deleted = try await kubectlRun(kubectl + ["delete", "-f", file.path])
             #expect(deleted == "httproute.gateway.networking.k8s.io \"shop\" deleted")
-            #expect(throws: Shell.Failure.self) { try Shell.text(kubectl + ["get", "httproute", "shop"]) }
+            await #expect(throws: Shell.Failure.self) { try await kubectlRun(kubectl + ["get", "httproute", "shop"]) }
         } catch {
             await server.stop()
             throw error
@@ -86,10 +86,10 @@ import Testing
         do {
             let file = server.directory.path("route.yaml")
             try Self.route.write(to: file, atomically: true, encoding: .utf8)
-            _ = try Shell.text(kubectl + ["apply", "--server-side", "--field-manager", "gitops", "-f", file.path])
+            _ = try await kubectlRun(kubectl + ["apply", "--server-side", "--field-manager", "gitops", "-f", file.path])
             try Self.route.replacingOccurrences(of: "weight: 90", with: "weight: 50").write(to: file, atomically: true, encoding: .utf8)
-            #expect {
-                try Shell.text(kubectl + ["apply", "--server-side", "--field-manager", "canary", "-f", file.path])
+            await #expect {
+                try await kubectlRun(kubectl + ["apply", "--server-side", "--field-manager", "canary", "-f", file.path])
             } throws: { error in
                 (error as? Shell.Failure)?.stderr.contains("conflict with \"gitops\": .spec.rules") == true
             }
@@ -98,5 +98,15 @@ import Testing
             throw error
         }
         await server.stop()
+    }
+}
+
+/// Runs kubectl on a Dispatch thread: Shell blocks its thread until the child exits, and the
+/// embedded server answering kubectl needs the cooperative threads this test runs on.
+func kubectlRun(_ command: [String]) async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try Shell.text(command) })
+        }
     }
 }

@@ -106,3 +106,27 @@ import Testing
         #expect(!selector.matches(["team": "blue", "tier": "web", "legacy": "1"]))
     }
 }
+
+@Suite struct WriteAheadLogTests {
+    /// A crash in the middle of a write leaves a torn record at the end: replay keeps every whole
+    /// record before it and ignores the rest; a corrupted record stops the replay too.
+    @Test func tornAndCorruptRecordsEndTheReplay() {
+        let first = ObjectStore.Key(group: "", resource: "configmaps", namespace: "default", name: "a")
+        let second = ObjectStore.Key(group: "", resource: "configmaps", namespace: "default", name: "b")
+        let whole = WriteAheadLog.record(first, value: ["data": ["x": "1"]], resourceVersion: 7)
+        let next = WriteAheadLog.record(second, value: ["data": ["y": "2"]], resourceVersion: 8)
+        var contents = WriteAheadLog.Contents()
+        WriteAheadLog.replay(whole + Array(next.dropLast(3)), into: &contents)
+        #expect(contents.objects.keys.sorted() == [first] && contents.resourceVersion == 7)
+
+        var corrupt = next
+        corrupt[corrupt.count - 2] ^= 0xFF
+        var afterCorruption = WriteAheadLog.Contents()
+        WriteAheadLog.replay(whole + corrupt, into: &afterCorruption)
+        #expect(afterCorruption.objects.keys.sorted() == [first])
+
+        var both = WriteAheadLog.Contents()
+        WriteAheadLog.replay(whole + next + WriteAheadLog.record(first, value: nil, resourceVersion: 9), into: &both)
+        #expect(both.objects.keys.sorted() == [second] && both.resourceVersion == 9)
+    }
+}

@@ -78,8 +78,9 @@ extension EmbeddedCluster {
         let applied = StructuredMerge.fieldSet(of: configuration, schema: served.schema)
         let base = live ?? newObject(served, namespace: namespace, name: name)
         var entries = ManagedFieldsEntry.entries(of: base["metadata"])
+        let now = timestamp()
         let me = ManagedFieldsEntry(
-            manager: options.fieldManager, operation: "Apply", apiVersion: served.entry.apiVersion, time: timestamp(),
+            manager: options.fieldManager, operation: "Apply", apiVersion: served.entry.apiVersion, time: now,
             subresource: subresource, fields: applied)
         let previous = entries.firstIndex { $0.isSameWriter(as: me) }
 
@@ -118,7 +119,7 @@ extension EmbeddedCluster {
             entries.append(me)
         }
         entries = entries.filter { !$0.fields.isEmpty }
-        return try write(served, key: key, live: live, candidate: merged, entries: entries, dryRun: options.dryRun)
+        return try write(served, key: key, live: live, candidate: merged, entries: entries, now: now, dryRun: options.dryRun)
     }
 
     static func conflictError(_ conflicts: [(ManagedFieldsEntry, [[PathElement]])]) -> APIError {
@@ -153,8 +154,15 @@ extension EmbeddedCluster {
     /// managedFields) and stores it unless nothing changed or it is a dry run.
     func write(
         _ served: Served, key: ObjectStore.Key, live: JSONValue?, candidate: JSONValue, entries: [ManagedFieldsEntry],
-        dryRun: Bool
+        now: String, dryRun: Bool
     ) throws(APIError) -> (value: JSONValue, created: Bool) {
+        // A manager whose fields changed gets the request's time, as the API server stamps it.
+        let before = ManagedFieldsEntry.entries(of: live?["metadata"])
+        let entries = entries.map { entry in
+            var entry = entry
+            if before.first(where: { $0.isSameWriter(as: entry) })?.fields != entry.fields { entry.time = now }
+            return entry
+        }
         var object = candidate.setting("apiVersion", .string(served.entry.apiVersion)).setting("kind", .string(served.entry.kind))
         if let errors = schemas.problems(in: Object(object.objectValue ?? [:])), !errors.isEmpty {
             let relevant = errors.filter { !(served.entry.kind == "EndpointSlice" && $0.detail.contains("loopback")) }

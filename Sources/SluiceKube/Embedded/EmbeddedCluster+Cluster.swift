@@ -23,6 +23,7 @@ extension EmbeddedCluster: Cluster {
     public func serverSideApply(_ object: Object, options: ApplyOptions) async throws -> Object {
         let served = try served(apiVersion: object.apiVersion, kind: object.kind)
         let result = try apply(served, namespace: object.namespace ?? (served.entry.namespaced ? "default" : nil), name: object.name, body: object.value, options: options, subresource: nil)
+        try await durable()
         return Object(result.value.objectValue ?? [:])
     }
 
@@ -65,6 +66,7 @@ extension EmbeddedCluster: Cluster {
     public func delete(_ reference: ObjectReference, options: DeleteOptions) async throws -> Object? {
         let served = try served(apiVersion: reference.apiVersion, kind: reference.kind)
         let result = try delete(served, namespace: reference.namespace, name: reference.name, options: options)
+        try await durable()
         return result.pending ? Object(result.value.objectValue ?? [:]) : nil
     }
 
@@ -73,6 +75,7 @@ extension EmbeddedCluster: Cluster {
         let result = try mergePatch(
             served, namespace: reference.namespace, name: reference.name, patch: ["status": status], manager: fieldManager,
             subresource: served.entry.statusSubresource ? "status" : nil, fieldValidation: nil)
+        try await durable()
         return Object(result.value.objectValue ?? [:])
     }
 }

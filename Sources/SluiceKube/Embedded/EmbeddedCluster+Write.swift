@@ -24,10 +24,11 @@ extension EmbeddedCluster {
             value = value.replacing(["spec", "finalizers"], with: ["kubernetes"])
             value = value.replacing(["status", "phase"], with: "Active")
         }
+        let now = timestamp()
         let entry = ManagedFieldsEntry(
-            manager: manager, operation: "Update", apiVersion: served.entry.apiVersion, time: timestamp(), subresource: nil,
+            manager: manager, operation: "Update", apiVersion: served.entry.apiVersion, time: now, subresource: nil,
             fields: fields)
-        return try write(served, key: key, live: nil, candidate: value, entries: [entry], dryRun: dryRun).value
+        return try write(served, key: key, live: nil, candidate: value, entries: [entry], now: now, dryRun: dryRun).value
     }
 
     /// Drops the members a client may not set (server-owned metadata).
@@ -91,8 +92,9 @@ extension EmbeddedCluster {
             from: applyConfiguration(live, served, subresource: subresource),
             to: applyConfiguration(candidate, served, subresource: subresource), schema: served.schema)
         var entries = ManagedFieldsEntry.entries(of: live["metadata"])
+        let now = timestamp()
         let me = ManagedFieldsEntry(
-            manager: manager, operation: "Update", apiVersion: served.entry.apiVersion, time: timestamp(),
+            manager: manager, operation: "Update", apiVersion: served.entry.apiVersion, time: now,
             subresource: subresource, fields: changed)
         for index in entries.indices where !entries[index].isSameWriter(as: me) {
             entries[index].fields = entries[index].fields.subtracting(changed)
@@ -114,7 +116,7 @@ extension EmbeddedCluster {
             try commitRemoval(key, lastState: final, version: version)
             return final
         }
-        return try write(served, key: key, live: live, candidate: candidate, entries: entries, dryRun: dryRun).value
+        return try write(served, key: key, live: live, candidate: candidate, entries: entries, now: now, dryRun: dryRun).value
     }
 
     static func applyMergePatch(_ patch: JSONValue, to target: JSONValue) -> JSONValue {

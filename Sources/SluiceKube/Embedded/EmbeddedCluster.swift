@@ -49,7 +49,9 @@ public actor EmbeddedCluster {
     }
 
     let configuration: Configuration
-    var store: ObjectStore
+    let log: WriteAheadLog
+    /// The log sequence of the last write; `durable()` waits for it.
+    var lastSequence: UInt64 = 0
     var objects: [ObjectStore.Key: Stored] = [:]
     var servedByPath: [String: Served] = [:]  // "group/version/plural"
     var byKind: [String: String] = [:]  // "apiVersion/kind" -> served key
@@ -66,26 +68,32 @@ public actor EmbeddedCluster {
         var continuation: AsyncStream<Event>.Continuation
     }
 
-    static let resourceVersionKey = ObjectStore.Key(group: "_meta", resource: "counter", namespace: nil, name: "resourceVersion")
-
     /// Opens (or creates) the cluster under `configuration.dataDirectory`: stored objects come
     /// back, built-in kinds and CRDs are served, and the default namespaces exist.
     public init(configuration: Configuration) async throws {
         self.configuration = configuration
-        store = try ObjectStore(directory: configuration.dataDirectory)
+        let (log, contents) = try WriteAheadLog.open(in: configuration.dataDirectory)
+        self.log = log
+        resourceVersion = contents.resourceVersion
         for entry in KindCatalog.builtIn { registerServed(entry, custom: !CoreKinds.isCore(entry)) }
         for entry in KindCatalog.entries(of: Self.crdDefinition) { registerServed(entry, custom: false) }
-        for (key, value) in try store.loadAll() {
-            if key == Self.resourceVersionKey {
-                resourceVersion = max(resourceVersion, value.integerValue ?? 0)
-                continue
-            }
+        for (key, value) in contents.objects {
             let version = Int64(value["metadata"]?["resourceVersion"]?.stringValue ?? "") ?? 0
             resourceVersion = max(resourceVersion, version)
             objects[key] = Stored(value: value, resourceVersion: version)
             if key.resource == "customresourcedefinitions" { registerCRD(value) }
         }
         try seed()
+        try await durable()
+    }
+
+    /// Waits until every write made so far is on disk; mutating calls await it before answering.
+    func durable() async throws(APIError) {
+        do {
+            try await log.waitUntilDurable(lastSequence)
+        } catch {
+            throw APIError.internalError("storing objects: \(error)")
+        }
     }
 
     public init(dataDirectory: URL) async throws {
@@ -168,24 +176,16 @@ public actor EmbeddedCluster {
 
     // MARK: - Persisting and notifying
 
-    /// Stores `value` under `key` durably, records the event and tells the watchers.
+    /// Logs the write of `value` under `key` (durable once `durable()` returns), records the
+    /// event and tells the watchers.
     func commit(_ key: ObjectStore.Key, _ value: JSONValue, version: Int64, type: String) throws(APIError) {
-        do {
-            try store.write(key, value)
-        } catch {
-            throw APIError.internalError("storing \(key.resource) \(key.name): \(error)")
-        }
+        lastSequence = log.enqueue(WriteAheadLog.record(key, value: value, resourceVersion: version))
         objects[key] = Stored(value: value, resourceVersion: version)
         publish(Event(type: type, key: key, value: value, resourceVersion: version))
     }
 
     func commitRemoval(_ key: ObjectStore.Key, lastState: JSONValue, version: Int64) throws(APIError) {
-        do {
-            try store.write(Self.resourceVersionKey, .integer(version))
-            try store.remove(key)
-        } catch {
-            throw APIError.internalError("removing \(key.resource) \(key.name): \(error)")
-        }
+        lastSequence = log.enqueue(WriteAheadLog.record(key, value: nil, resourceVersion: version))
         objects[key] = nil
         publish(Event(type: "DELETED", key: key, value: lastState, resourceVersion: version))
     }

@@ -33,9 +33,18 @@ struct APIRouter: Sendable {
             guard kinds.contains(where: { $0.entry.group == group && $0.entry.version == version }) else { return .pageNotFound }
             if parts.count == 3 { return .json(200, Discovery.resourceList(group: group, version: version, kinds: kinds)) }
             return try await resource(request, group: group, version: version, rest: Array(parts.dropFirst(3)))
-        case "openapi", "healthz", "readyz", "livez":
-            if parts.first != "openapi" { return .full(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8), warnings: []) }
-            return .pageNotFound
+        case "openapi" where parts.count >= 2 && parts[1] == "v3":
+            let kinds = await cluster.servedKinds()
+            if parts.count == 2 { return .json(200, Discovery.openAPIRoot(kinds)) }
+            let rest = Array(parts.dropFirst(2))
+            let (group, version): (String, String) = rest.first == "api" && rest.count == 2 ? ("", rest[1])
+                : rest.first == "apis" && rest.count == 3 ? (rest[1], rest[2]) : ("", "")
+            guard !version.isEmpty, let document = Discovery.openAPIDocument(group: group, version: version, kinds: kinds) else {
+                return .pageNotFound
+            }
+            return .json(200, document)
+        case "healthz", "readyz", "livez":
+            return .full(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8), warnings: [])
         default:
             return .pageNotFound
         }
@@ -72,6 +81,7 @@ struct APIRouter: Sendable {
         case ("POST", nil):
             let body = try Self.parseJSONBody(request)
             let value = try await cluster.create(served, namespace: namespace, body: body, manager: request.manager, dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(201, value)
         case ("PATCH", let name?):
             return try await patch(request, served, namespace: namespace, name: name, subresource: subresource)
@@ -80,10 +90,12 @@ struct APIRouter: Sendable {
             let value = try await cluster.replace(
                 served, namespace: namespace, name: name, body: body, manager: request.manager, subresource: subresource,
                 dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(200, value)
         case ("DELETE", let name?):
             let options = try Self.deleteOptions(request)
             let result = try await cluster.delete(served, namespace: namespace, name: name, options: options)
+            try await cluster.durable()
             if result.pending { return .json(200, result.value) }
             return .json(200, EmbeddedCluster.deletedStatus(served, name: name, uid: result.value["metadata"]?["uid"]?.stringValue ?? ""))
         default:
@@ -101,6 +113,7 @@ struct APIRouter: Sendable {
             let (body, warnings) = try Self.parseYAMLBody(request)
             let options = ApplyOptions(fieldManager: manager, force: request.query["force"] == "true", dryRun: request.isDryRun)
             let result = try await cluster.apply(served, namespace: namespace, name: name, body: body, options: options, subresource: subresource)
+            try await cluster.durable()
             return .json(result.created ? 201 : 200, result.value, warnings: warnings)
         case "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json":
             if request.query["force"] != nil {
@@ -113,6 +126,7 @@ struct APIRouter: Sendable {
             let result = try await cluster.mergePatch(
                 served, namespace: namespace, name: name, patch: patch, manager: request.manager, subresource: subresource,
                 fieldValidation: request.query["fieldValidation"], dryRun: request.isDryRun)
+            try await cluster.durable()
             return .json(200, result.value, warnings: result.warnings)
         default:
             throw APIError(
@@ -152,23 +166,29 @@ struct APIRouter: Sendable {
             throw error
         } catch let error as YAMLError {
             if let duplicate = DuplicateKeys.duplicate(in: error) {
-                let problem = "line \(duplicate.line): key \(FieldError.goQuote(duplicate.key)) already set in map"
+                let problem = "line \(DuplicateKeys.valueLine(afterKeyAt: duplicate.line, in: text)): key \(FieldError.goQuote(duplicate.key)) already set in map"
                 if request.query["fieldValidation"] == "Strict" {
                     throw APIError.badRequest("error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  \(problem)")
                 }
                 if let value = DuplicateKeys.lastWins(text), case .object = value { return (value, [problem]) }
             }
-            throw APIError.badRequest("error decoding YAML: error converting YAML to JSON: yaml: line \(error.location.line): \(Self.libyamlProblem(error.message))")
+            throw APIError.badRequest("error decoding YAML: error converting YAML to JSON: yaml: \(Self.goYAMLProblem(error))")
         } catch {
             throw APIError.badRequest("error decoding YAML: \(error)")
         }
     }
 
-    /// The libyaml problem text from a YAMLError message (Yams and go-yaml share libyaml's words).
-    static func libyamlProblem(_ message: String) -> String {
-        var text = message
-        if let range = text.range(of: ": ", options: .backwards) { text = String(text[range.upperBound...]) }
-        return text
+    /// A YAML syntax error as go-yaml words it (both wrap libyaml, so the problem text is the
+    /// same): `line N: problem`, where go-yaml counts a parser error's line from 0 and a scanner
+    /// error's from 1, and leaves out libyaml's context.
+    static func goYAMLProblem(_ error: YAMLError) -> String {
+        var problem = error.message
+        var line = error.location.line
+        if let context = problem.range(of: " (while ") {
+            if problem[context.upperBound...].hasPrefix("parsing") { line -= 1 }
+            problem = String(problem[..<context.lowerBound])
+        }
+        return "line \(line): \(problem)"
     }
 
     static func deleteOptions(_ request: APIRequest) throws(APIError) -> DeleteOptions {

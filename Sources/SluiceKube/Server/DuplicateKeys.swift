@@ -1,3 +1,4 @@
+import Foundation
 import SluiceModel
 
 /// Duplicate mapping keys in an apply body: the API server's YAML decoder keeps the last value
@@ -11,6 +12,18 @@ enum DuplicateKeys {
         let key = message.dropFirst("mapping key \"".count).dropLast("\" already defined".count)
         guard !key.contains("\"") else { return nil }
         return (String(key), error.location.line)
+    }
+
+    /// The line go-yaml names for a duplicate key: where its value starts (the key's own line
+    /// for an inline value, the next non-blank line for a block).
+    static func valueLine(afterKeyAt line: Int, in text: String) -> Int {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count, let colon = lines[line - 1].firstIndex(of: ":") else { return line }
+        let rest = lines[line - 1][lines[line - 1].index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        if !rest.isEmpty, !rest.hasPrefix("#") { return line }
+        var next = line
+        while next < lines.count, lines[next].trimmingCharacters(in: .whitespaces).isEmpty { next += 1 }
+        return next + 1
     }
 
     /// The document parsed with each duplicated key's earlier block removed (last one wins).
