@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // MARK: - System libraries
@@ -64,7 +66,17 @@ let package = Package(
         ),
         .target(
             name: "SluiceKube",
-            dependencies: ["SluiceModel"],
+            dependencies: [
+                "SluiceModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -106,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceAgent", "SluiceGit", "SluiceModel", "SluiceRender",
+                "SluiceAgent", "SluiceGit", "SluiceKube", "SluiceModel", "SluiceRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -125,6 +137,13 @@ let package = Package(
             name: "ProxyBenchmark",
             dependencies: ["SluiceProxy", "SluiceModel"],
             path: "Benchmarks/ProxyBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "ApplyBenchmark",
+            dependencies: ["SluiceKube", "SluiceModel"],
+            path: "Benchmarks/ApplyBenchmark",
             swiftSettings: swiftSettings
         ),
 
@@ -155,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceSyncTests",
-            dependencies: ["SluiceSync", "SluiceModel", "SluiceTestSupport"],
+            dependencies: ["SluiceSync", "SluiceModel", "SluiceKube", "SluiceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -167,6 +186,17 @@ let package = Package(
             name: "SluiceRenderTests",
             dependencies: ["SluiceRender", "SluiceModel", "SluiceGit", "SluiceTestSupport"],
             exclude: ["Fixtures", "regenerate.sh"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SluiceKubeTests",
+            dependencies: [
+                "SluiceKube", "SluiceModel", "SluiceTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SluiceModel
+
+/// The embedded cluster's REST API over HTTPS on a loopback address, with bearer-token
+/// authentication, writing `<data-dir>/kubeconfig` for kubectl and `KubeCluster`.
+///
+/// HTTP/1.1 (NIOHTTP1) behind TLS (NIOSSL): kubectl and async-http-client both speak it, and a
+/// watch is one chunked response per connection.
+public struct APIServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 6443) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `HOST:PORT` (`127.0.0.1:6443`, `[::1]:6443`).
+        public init?(listen: String) {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
+            var host = String(listen[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            self.init(host: host, port: port)
+        }
+    }
+
+    public let cluster: EmbeddedCluster
+    public let credentials: ServerCredentials
+    public let configuration: Configuration
+    let logger: Logger
+
+    public init(cluster: EmbeddedCluster, credentials: ServerCredentials, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "sluice.apiserver")) {
+        self.cluster = cluster
+        self.credentials = credentials
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// A server that is listening: its address, and the task serving it.
+    public struct Running: Sendable {
+        public var port: Int
+        public var url: String
+        let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    }
+
+    /// Binds the listener (port 0 picks a free one) and writes `kubeconfig` into `dataDirectory`
+    /// when given. Call `serve(_:)` to accept connections.
+    public func bind(writingKubeconfigInto dataDirectory: URL? = nil) async throws -> Running {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(credentials.serverCertificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(credentials.serverKeyPEM.utf8), format: .pem)))
+        tls.applicationProtocols = ["http/1.1"]
+        let sslContext = try NIOSSLContext(configuration: tls)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                }
+            }
+        let port = channel.channel.localAddress?.port ?? configuration.port
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let url = "https://\(host):\(port)"
+        if let dataDirectory {
+            let file = dataDirectory.appendingPathComponent("kubeconfig")
+            try Data(credentials.kubeconfig(server: url).utf8).write(to: file, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        }
+        return Running(port: port, url: url, channel: channel)
+    }
+
+    /// Accepts connections until the task is cancelled; one child task per connection.
+    public func serve(_ running: Running) async throws {
+        let router = APIRouter(cluster: cluster)
+        let token = credentials.token
+        let logger = logger
+        try await withThrowingDiscardingTaskGroup { group in
+            try await withTaskCancellationHandler {
+                try await running.channel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask {
+                            do {
+                                try await Self.handle(connection, router: router, token: token)
+                            } catch {
+                                logger.debug("connection ended: \(error)")
+                            }
+                        }
+                    }
+                }
+            } onCancel: {
+                running.channel.channel.close(promise: nil)
+            }
+        }
+    }
+
+    private static func handle(
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: APIRouter, token: String
+    ) async throws {
+        try await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body = ByteBuffer()
+            for try await part in inbound {
+                switch part {
+                case .head(let requestHead):
+                    head = requestHead
+                    body.clear()
+                case .body(var chunk):
+                    body.writeBuffer(&chunk)
+                case .end:
+                    guard let requestHead = head else { continue }
+                    head = nil
+                    let response: APIResponse
+                    if requestHead.headers["Authorization"].first != "Bearer \(token)" {
+                        response = .json(401, ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure", "message": "Unauthorized", "reason": "Unauthorized", "code": 401])
+                    } else {
+                        let request = APIRequest(
+                            method: requestHead.method.rawValue, target: requestHead.uri,
+                            contentType: requestHead.headers["Content-Type"].first, userAgent: requestHead.headers["User-Agent"].first,
+                            body: body.readBytes(length: body.readableBytes) ?? [])
+                        response = await router.respond(to: request)
+                    }
+                    let keepAlive = requestHead.isKeepAlive
+                    switch response {
+                    case .full(let status, let contentType, let bytes, let warnings):
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: contentType)
+                        headers.add(name: "Content-Length", value: String(bytes.count))
+                        headers.add(name: "Cache-Control", value: "no-cache, private")
+                        for warning in warnings { headers.add(name: "Warning", value: "299 - \(FieldError.goQuote(warning))") }
+                        if !keepAlive { headers.add(name: "Connection", value: "close") }
+                        try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .init(statusCode: status), headers: headers)))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+                        try await outbound.write(.end(nil))
+                    case .stream(let chunks):
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: "application/json")
+                        headers.add(name: "Transfer-Encoding", value: "chunked")
+                        headers.add(name: "Cache-Control", value: "no-cache, private")
+                        try await outbound.write(.head(HTTPResponseHead(version: requestHead.version, status: .ok, headers: headers)))
+                        for await chunk in chunks {
+                            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                        }
+                        try await outbound.write(.end(nil))
+                    }
+                    if !keepAlive { return }
+                }
+            }
+        }
+    }
+}
