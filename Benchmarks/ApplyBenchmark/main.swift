@@ -2,7 +2,7 @@
 // concurrency) and by `kubectl apply --server-side -f DIR` (the same routes under other names),
 // against the same embedded API server in one run. Prints both times and the ratio.
 //
-//     swift run -c release ApplyBenchmark [--count 1000] [--concurrency 32]
+//     swift run -c release ApplyBenchmark [--count 1000] [--concurrency 64]
 import Foundation
 import SluiceKube
 import SluiceModel
@@ -42,7 +42,7 @@ func option(_ name: String, _ fallback: Int) -> Int {
 }
 
 let count = option("--count", 1000)
-let concurrency = option("--concurrency", 32)
+let concurrency = option("--concurrency", 64)
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-apply-bench-\(getpid())")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }

@@ -52,6 +52,7 @@ struct FixtureReplayTests {
     func run(_ name: String, on server: TestServer, check: Bool) async throws {
         let fixture = try JSONParser.parse(try SharedData.fixtureText(name))
         var lastListVersion = ""
+        var versions: [String: String] = [:]
         var watch: (step: String, expected: [JSONValue], task: Task<[String], any Error>)?
         for step in fixture["steps"]?.arrayValue ?? [] {
             let id = step["step"]?.stringValue ?? "?"
@@ -87,6 +88,17 @@ struct FixtureReplayTests {
                 lastListVersion = actual["metadata"]?["resourceVersion"]?.stringValue ?? ""
             }
             guard check else { continue }
+            if let observed = step["observed"]?["resourceVersion"]?.stringValue, let actual = try? JSONParser.parse(reply.text),
+                let version = actual["metadata"]?["resourceVersion"]?.stringValue
+            {
+                // The README's tokens: the same rv#N within a file means the same real value.
+                if let earlier = versions[observed] {
+                    #expect(earlier == version, "step \(id): \(observed) was \(earlier), now \(version)")
+                } else {
+                    #expect(!versions.values.contains(version), "step \(id): \(observed) should be a new resourceVersion")
+                    versions[observed] = version
+                }
+            }
             #expect(reply.status == Int(response["status"]?.integerValue ?? 0), "step \(id): status")
             let expectedWarnings = (response["headers"]?["Warning"]?.arrayValue ?? []).compactMap(\.stringValue)
             #expect(reply.warnings == expectedWarnings, "step \(id): Warning headers")

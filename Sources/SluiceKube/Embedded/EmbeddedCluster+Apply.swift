@@ -113,7 +113,7 @@ extension EmbeddedCluster {
             // nothing else changes (a write, as the recording of 11.3 shows); otherwise an
             // unchanged apply keeps its entry and writes nothing.
             let precondition = !(body["metadata"]?["resourceVersion"]?.stringValue ?? "").isEmpty
-            let unchanged = entries[previous].fields == applied && merged == base && !precondition
+            let unchanged = entries[previous].fields == applied && merged.sortedKeys == base.sortedKeys && !precondition
             entries[previous] = unchanged ? entries[previous] : me
         } else {
             entries.append(me)
@@ -181,7 +181,7 @@ extension EmbeddedCluster {
                 metadata["generation"] = .integer((liveMetadata["generation"]?.integerValue ?? 0) + 1)
             }
             object = object.setting("metadata", .object(metadata))
-            if Self.canonical(object, served) == Self.canonical(live, served) { return (Self.canonical(live, served), false) }
+            if object.sortedKeys == live.sortedKeys { return (Self.canonical(live, served), false) }
         } else {
             metadata["uid"] = .string(UUIDText.random())
             metadata["creationTimestamp"] = .string(timestamp())

@@ -111,10 +111,12 @@ extension EmbeddedCluster {
             let sortedEntries = ManagedFieldsEntry.sorted(entries)
             final = final.replacing(["metadata", "managedFields"], with: sortedEntries.isEmpty ? nil : .array(sortedEntries.map(\.json)))
             if dryRun { return Self.canonical(final, served) }
+            // The answer is the object as last stored (its resourceVersion unchanged, as the
+            // server answers); the DELETED event carries the deletion's version.
             let version = nextResourceVersion()
-            final = Self.canonical(final.replacing(["metadata", "resourceVersion"], with: .string(String(version))), served)
-            try commitRemoval(key, lastState: final, version: version)
-            return final
+            let removed = Self.canonical(final.replacing(["metadata", "resourceVersion"], with: .string(String(version))), served)
+            try commitRemoval(key, lastState: removed, version: version)
+            return Self.canonical(final, served)
         }
         return try write(served, key: key, live: live, candidate: candidate, entries: entries, now: now, dryRun: dryRun).value
     }

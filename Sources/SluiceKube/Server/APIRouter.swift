@@ -155,6 +155,10 @@ struct APIRouter: Sendable {
     /// An apply body (YAML or JSON). Duplicate keys are refused under `fieldValidation=Strict`
     /// and reported as a warning otherwise, the last value winning, as the server does.
     static func parseYAMLBody(_ request: APIRequest) throws(APIError) -> (JSONValue, [String]) {
+        // JSON is YAML, and clients (KubeCluster, kubectl) send JSON: read it directly when it is.
+        if request.body.first == UInt8(ascii: "{"), let value = try? JSONParser.parse(request.body) {
+            return (value, [])
+        }
         let text = String(decoding: request.body, as: UTF8.self)
         do {
             guard let document = try YAMLDecoder().documents(text, file: "body").first else {
