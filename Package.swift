@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceAgent", "SluiceGit", "SluiceKube", "SluiceModel", "SluiceRender",
+                "SluiceAgent", "SluiceCanary", "SluiceGit", "SluiceKube", "SluiceModel", "SluiceRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

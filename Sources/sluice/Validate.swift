@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceCanary
 import SluiceModel
 import SluiceRender
 
@@ -11,9 +12,10 @@ extension Sluice {
             discussion: """
                 Prints one line per problem (file:line: Kind namespace/name: field: message) and exits 1 \
                 when there is any. A directory holding a kustomization.yaml is rendered first (as \
-                `sluice render` does); problems then name the source file each object came from. Schemas: Sluice's built-in Gateway API CRDs (GatewayClass, Gateway, \
-                HTTPRoute, GRPCRoute, ReferenceGrant), then --crds, then CRDs found among the manifests; later ones replace \
-                earlier ones for the same kind and version.
+                `sluice render` does); problems then name the source file each object came from. Schemas: Sluice's \
+                built-in kinds (the Gateway API's GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant; \
+                Namespace, Service, EndpointSlice, Secret, ConfigMap, Event, Lease; Sluice's own Canary), then \
+                --crds, then CRDs found among the manifests; later ones replace earlier ones for the same kind and version.
                 """)
 
         @Option(name: .long, help: "A directory (or file) of CustomResourceDefinitions to validate against.")
@@ -23,8 +25,8 @@ extension Sluice {
         var path: String
 
         func run() throws {
-            var catalog = SchemaCatalog()
-            for crd in GatewayAPI.customResourceDefinitions { catalog.add(crd: crd) }
+            var catalog = KindCatalog.builtInSchemas
+            catalog.add(crd: CanarySpec.customResourceDefinition)
             for source in crds {
                 for (_, objects) in try load(source) {
                     for crd in objects where crd.kind == "CustomResourceDefinition" { catalog.add(crd: crd) }
