@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "SluiceGit", targets: ["SluiceGit"]),
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
         .library(name: "SluiceRender", targets: ["SluiceRender"]),
+        .library(name: "SluiceCanary", targets: ["SluiceCanary"]),
+        .library(name: "SluiceAgent", targets: ["SluiceAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -7,11 +7,30 @@ import PackageDescription
 let package = Package(
     name: "SluiceFuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(name: "sluice", path: "../..")],
+    dependencies: [
+        .package(name: "sluice", path: "../.."),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzYAMLValidate",
-            dependencies: [.product(name: "SluiceModel", package: "sluice")]
+            dependencies: ["FuzzSupport", .product(name: "SluiceModel", package: "sluice")]
+        ),
+        .executableTarget(
+            name: "FuzzRepositoryLayout",
+            dependencies: ["FuzzSupport", .product(name: "SluiceAgent", package: "sluice")]
+        ),
+        .executableTarget(
+            name: "FuzzWebhook",
+            dependencies: [
+                "FuzzSupport", .product(name: "SluiceAgent", package: "sluice"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "FuzzRollout",
+            dependencies: ["FuzzSupport", .product(name: "SluiceCanary", package: "sluice")]
         ),
     ]
 )

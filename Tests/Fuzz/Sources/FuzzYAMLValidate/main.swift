@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import SluiceModel
 
 /// The schemas every input is validated against: the Gateway API CRDs named by
@@ -35,16 +36,5 @@ public func fuzzYAMLValidate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     return 0
 }
 
-/// libFuzzer's entry point for programs that keep their own `main` (SwiftPM names the
-/// executable's entry point itself, so libFuzzer's `main` cannot be used).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 _ = catalog
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzYAMLValidate(data, size) })
+runLibFuzzer { data, size in fuzzYAMLValidate(data, size) }
