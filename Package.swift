@@ -171,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceAgentTests",
-            dependencies: ["SluiceAgent", "SluiceModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SluiceAgent", "SluiceModel", "SluiceTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceCanaryTests",
-            dependencies: ["SluiceCanary", "SluiceModel"],
+            dependencies: ["SluiceCanary", "SluiceModel", "SluiceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

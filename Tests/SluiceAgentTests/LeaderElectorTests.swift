@@ -1,22 +1,8 @@
 import Foundation
 import SluiceAgent
 import SluiceModel
+import SluiceTestSupport
 import Testing
-
-/// A clock that never moves by itself: tests name each instant.
-struct TestClock: Clock {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-    var now: Instant { Instant(offset: .zero) }
-    var minimumResolution: Duration { .zero }
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {}
-}
-
-func t(_ seconds: Double) -> TestClock.Instant { TestClock.Instant(offset: .milliseconds(Int64(seconds * 1000))) }
 
 @Suite("Leader election on a Lease")
 struct LeaderElectorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCanary
 import SluiceModel
+import SluiceTestSupport
 import Testing
 
 @Suite("The canary's overlay on a rendered revision")

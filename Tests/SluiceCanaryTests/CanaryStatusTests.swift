@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCanary
+import SluiceTestSupport
 import Testing
 
 @Suite("The Canary's status and Events")

@@ -1,4 +1,5 @@
 import SluiceCanary
+import SluiceTestSupport
 import Testing
 
 @Suite("Go durations")

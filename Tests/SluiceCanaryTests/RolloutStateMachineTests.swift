@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCanary
+import SluiceTestSupport
 import Testing
 
 @Suite("Rollout state machine, driven by a test clock")

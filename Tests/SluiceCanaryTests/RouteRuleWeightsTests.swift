@@ -1,5 +1,6 @@
 import SluiceCanary
 import SluiceModel
+import SluiceTestSupport
 import Testing
 
 @Suite("Reading and overlaying a route rule's weights")

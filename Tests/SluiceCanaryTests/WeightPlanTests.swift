@@ -1,4 +1,5 @@
 import SluiceCanary
+import SluiceTestSupport
 import Testing
 
 @Suite("Weights at each step")

@@ -76,10 +76,10 @@ import Testing
                   weight: -5
 
             """.write(to: base.appendingPathComponent("route.yaml"), atomically: true, encoding: .utf8)
-        let outcome = try CommandOutcome.run([Self.sluice, "validate", base.path])
+        let outcome = try Shell.outcome([Self.sluice, "validate", base.path])
         #expect(outcome.status == 1)
         // The object was renamed by the overlay; the line is still the one in route.yaml.
-        #expect(outcome.stdout.contains("base/route.yaml:12: HTTPRoute prod-shop"), "\(outcome.stdout)")
-        #expect(outcome.stdout.contains("weight"))
+        #expect(outcome.output.contains("base/route.yaml:12: HTTPRoute prod-shop"), "\(outcome.output)")
+        #expect(outcome.output.contains("weight"))
     }
 }

@@ -5,8 +5,12 @@ extension Shell {
     /// (`diff` exits 1 when files differ), not a failure.
     public struct Outcome: Sendable {
         public var status: Int32
-        public var output: String
+        /// Standard output, as bytes.
+        public var data: Data
         public var errorOutput: String
+
+        /// Standard output, as text.
+        public var output: String { String(decoding: data, as: UTF8.self) }
     }
 
     /// Runs `command` and returns its exit status and output without throwing on a non-zero exit.
@@ -33,6 +37,6 @@ extension Shell {
         let data = FileHandle(fileDescriptor: outputRead, closeOnDealloc: true).readDataToEndOfFile()
         let status = Subprocess.wait(pid)
         let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        return Outcome(status: status, output: String(decoding: data, as: UTF8.self), errorOutput: errorText)
+        return Outcome(status: status, data: data, errorOutput: errorText)
     }
 }

@@ -27,38 +27,12 @@ public enum Shell {
         return environment
     }()
 
+    /// Runs `command`, failing loudly on a non-zero exit; returns its standard output.
     @discardableResult
     public static func run(_ command: [String], in directory: URL? = nil) throws -> Data {
-        // stderr goes to a file so that only one pipe needs draining while the child runs.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        let errorDescriptor = open(errorFile.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
-        defer {
-            close(errorDescriptor)
-            unlink(errorFile.path)
-        }
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(devNull) }
-        let (outputRead, outputWrite) = try Subprocess.makePipe()
-        let output = [outputRead, outputWrite]
-        let pid: pid_t
-        do {
-            pid = try Subprocess.spawn(
-                command, in: directory, environment: environment, stdin: devNull, stdout: output[1],
-                stderr: errorDescriptor)
-        } catch {
-            close(output[0])
-            close(output[1])
-            throw error
-        }
-        close(output[1])
-        let reader = FileHandle(fileDescriptor: output[0], closeOnDealloc: true)
-        let data = reader.readDataToEndOfFile()
-        let status = Subprocess.wait(pid)
-        guard status == 0 else {
-            let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-            throw Failure(command: command, status: status, stderr: errorText)
-        }
-        return data
+        let outcome = try outcome(command, in: directory)
+        guard outcome.status == 0 else { throw Failure(command: command, status: outcome.status, stderr: outcome.errorOutput) }
+        return outcome.data
     }
 
     public static func text(_ command: [String], in directory: URL? = nil) throws -> String {
