@@ -42,13 +42,5 @@ public struct LeaseRecord: Sendable, Hashable {
     }
 
     /// A date as a Kubernetes MicroTime: RFC 3339 in UTC with six fractional digits.
-    public static func microTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let microseconds = Int((date.timeIntervalSince1970 * 1_000_000).rounded(.down)) % 1_000_000
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
-            parts.second!, microseconds)
-    }
+    public static func microTime(_ date: Date) -> String { KubernetesTime.microTime(date) }
 }

@@ -99,11 +99,5 @@ extension CanaryStatus {
     }
 
     /// RFC 3339 in UTC, to the second, as Kubernetes writes times.
-    static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
-    }
+    static func timestamp(_ date: Date) -> String { KubernetesTime.time(date) }
 }

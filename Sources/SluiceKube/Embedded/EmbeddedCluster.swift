@@ -159,13 +159,7 @@ public actor EmbeddedCluster {
 
     func timestamp() -> String { Self.rfc3339(configuration.now()) }
 
-    static func rfc3339(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-    }
+    static func rfc3339(_ date: Date) -> String { KubernetesTime.time(date) }
 
     func nextResourceVersion() -> Int64 {
         resourceVersion += 1

@@ -50,9 +50,7 @@ public struct RouteCompiler: Sendable {
 
     /// The current time as Kubernetes writes it (`2026-11-29T03:00:00Z`).
     public static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        KubernetesTime.time(date)
     }
 }
 
