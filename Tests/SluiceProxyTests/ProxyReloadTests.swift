@@ -40,7 +40,7 @@ struct ProxyReloadTests {
         // wrk sizes its event table for its own sockets (10 + 3 per connection): descriptors inherited
         // from this test process would push its sockets past that and count as connect errors, so
         // it starts with only stdin, stdout and stderr.
-        let wrkCommand = ["wrk", "-t1", "-c8", "-d4s", "-H", "Host: gw.test", "http://127.0.0.1:\(port)/load"]
+        let wrkCommand = ["wrk", "-t1", "-c8", "-d8s", "-H", "Host: gw.test", "http://127.0.0.1:\(port)/load"]
         let wrk = Task {
             try await Self.run(["python3", "-c", "import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])"] + wrkCommand)
         }
