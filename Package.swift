@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -99,12 +102,22 @@ let package = Package(
             dependencies: [
                 "SluiceModel", "SluiceKube", "SluiceRender",
                 .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SluiceCanary",
-            dependencies: ["SluiceModel", "SluiceSync", "SluiceProxy"],
+            dependencies: [
+                "SluiceModel", "SluiceKube", "SluiceSync", "SluiceProxy",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -114,6 +127,12 @@ let package = Package(
                 "SluiceSync", "SluiceProxy", "SluiceCanary",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +140,9 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceAgent", "SluiceCanary", "SluiceGit", "SluiceKube", "SluiceModel", "SluiceRender",
+                "SluiceSync", "SluiceProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,6 +171,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "SyncBenchmark",
+            dependencies: ["SluiceSync", "SluiceKube", "SluiceModel"],
+            path: "Benchmarks/SyncBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
             name: "ValidateBenchmark",
             dependencies: ["SluiceModel"],
             path: "Benchmarks/ValidateBenchmark",
@@ -171,17 +199,38 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceAgentTests",
-            dependencies: ["SluiceAgent", "SluiceModel", "SluiceTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SluiceAgent", "SluiceModel", "SluiceKube", "SluiceSync", "SluiceProxy", "SluiceCanary", "SluiceGit",
+                "SluiceTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SluiceSyncTests",
-            dependencies: ["SluiceSync", "SluiceModel", "SluiceKube", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceSync", "SluiceModel", "SluiceKube", "SluiceTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SluiceCanaryTests",
-            dependencies: ["SluiceCanary", "SluiceModel", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceCanary", "SluiceModel", "SluiceKube", "SluiceSync", "SluiceProxy", "SluiceTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
