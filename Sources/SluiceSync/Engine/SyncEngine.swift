@@ -56,6 +56,7 @@ public struct SyncEngine: Sendable {
 
         var changes = ChangeSet()
         var applied: [ObjectReference] = []
+        var appliedObjects: [Object] = []
         for (stage, members) in plan.stages {
             let placed = try await withNamespaces(members, target: target)
             let results = try await applyAll(placed)
@@ -63,6 +64,7 @@ public struct SyncEngine: Sendable {
                 changes.append(object.reference, action)
                 applied.append(object.reference)
             }
+            appliedObjects += placed
             if stage == .definitions { try await waitUntilEstablished(placed) }
         }
         lap("apply")
@@ -73,7 +75,7 @@ public struct SyncEngine: Sendable {
         }
         try await writeInventory(newInventory, target: target)
         lap("prune")
-        return SyncResult(revision: revision, changes: changes, stageDurations: durations)
+        return SyncResult(revision: revision, changes: changes, objects: appliedObjects, stageDurations: durations)
     }
 
     /// Every problem the API server would refuse the revision for, one line each.

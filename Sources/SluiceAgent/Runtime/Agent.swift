@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import SluiceCanary
+import SluiceKube
+import SluiceModel
+import SluiceProxy
+import SluiceRender
+import SluiceSync
+
+/// The long-running agent (`sluice run`): fetches the repository on a poll interval and on
+/// webhooks, syncs every target, serves the cluster's Gateways with the proxy core, and exposes
+/// health and metrics. Without a kubeconfig it brings its own API server (the embedded default).
+public struct Agent: Sendable {
+    public let configuration: AgentConfiguration
+    /// Where every metric of the agent is kept; `/metrics` prints it.
+    public let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    public init(configuration: AgentConfiguration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM or SIGINT (or the task is cancelled), then shuts down in reverse order
+    /// of start: writers first, listeners last, the leader lease released on the way.
+    public func run() async throws {
+        let metrics = PrometheusMetricsFactory(registry: registry)
+        var services: [ClosureService] = []
+
+        let cluster: any Cluster
+        if let kubeconfig = configuration.kubeconfig {
+            cluster = try KubeCluster(kubeconfig)
+            logger.info("using the cluster at \(kubeconfig.server)")
+        } else {
+            let embedded = try await startEmbeddedCluster(into: &services)
+            cluster = embedded
+        }
+        try await bootstrap(cluster)
+
+        let proxy = try await ProxyServer.start(configuration: configuration.proxy)
+        let trigger = SyncTrigger()
+        let leadership = Leadership()
+        let statusWriter = GatewayStatusWriter(cluster: cluster, logger: logger)
+        let feed = ClusterProxyFeed(cluster: cluster, logger: logger)
+        services.append(ClosureService("proxy") {
+            await proxy.run(source: feed) { statuses in
+                if await leadership.isLeader { await statusWriter.write(statuses) }
+            }
+            try await proxy.shutdown()
+        })
+        logger.info("proxy core serving Gateway listeners on \(configuration.proxy.bindHost), port = listener port + \(configuration.proxy.portOffset)")
+
+        if configuration.demoBackends {
+            for backend in DemoBackends.standard {
+                let listening = try await DemoBackends.endpoint(for: backend).bind()
+                logger.info("demo backend \(backend.name) on 127.0.0.1:\(listening.port)")
+                services.append(ClosureService("demo-\(backend.name)") { try await listening.run() })
+            }
+        }
+
+        let engine = SyncEngine(cluster: cluster)
+        let coordinator = SyncCoordinator(
+            source: configuration.source, cluster: cluster, engine: engine,
+            settings: .init(root: configuration.path, fallbackTarget: configuration.fallbackTarget, inventoryNamespace: configuration.systemNamespace),
+            metrics: metrics, logger: logger, isLeader: { await leadership.isLeader })
+
+        if let listen = configuration.metricsListen {
+            let endpoint = OperationsEndpoint(registry: registry, proxyStats: proxy.stats, coordinator: coordinator, leadership: leadership)
+            let listening = try await endpoint.server(listen).bind()
+            logger.info("health and metrics on http://\(AgentConfiguration.Listen(host: listen.host, port: listening.port))/metrics")
+            services.append(ClosureService("operations") { try await listening.run() })
+        }
+        if let listen = configuration.webhookListen, let secret = configuration.webhookSecret {
+            let receiver = WebhookEndpoint(receiver: WebhookReceiver(secret: secret), logger: logger) { await trigger.fire(fetch: true) }
+            let listening = try await receiver.server(listen).bind()
+            logger.info("webhook receiver on http://\(AgentConfiguration.Listen(host: listen.host, port: listening.port))/")
+            services.append(ClosureService("webhook") { try await listening.run() })
+        }
+
+        if configuration.kubeconfig != nil {
+            let loop = LeaderLoop(
+                cluster: cluster, namespace: configuration.systemNamespace, configuration: configuration.leaderElection, logger: logger
+            ) { change in
+                await leadership.set(change == .becameLeader)
+                if change == .becameLeader {
+                    await coordinator.requestApply()
+                    await trigger.fire(fetch: true)
+                }
+            }
+            services.append(ClosureService("leader-election") { await loop.run() })
+        } else {
+            // The embedded API belongs to this process alone: there is no one to elect.
+            await leadership.set(true)
+        }
+
+        let interval = configuration.interval
+        services.append(ClosureService("poll") {
+            while !Task.isCancelled {
+                await trigger.fire(fetch: true)
+                try await Task.sleep(for: interval)
+            }
+        })
+        services.append(ClosureService("sync") {
+            for await _ in trigger.wakeups {
+                let fetch = await trigger.takeFetch()
+                if !fetch { await coordinator.requestApply() }
+                _ = await coordinator.reconcile(fetch: fetch)
+            }
+        })
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0, serviceName: $0.description) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    /// The embedded default: the object store in the data directory and its HTTPS API on
+    /// loopback, with a kubeconfig for kubectl and the one-shot subcommands.
+    private func startEmbeddedCluster(into services: inout [ClosureService]) async throws -> EmbeddedCluster {
+        let directory = configuration.dataDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let cluster = try await EmbeddedCluster(dataDirectory: directory)
+        let credentials = try ServerCredentials.loadOrCreate(in: directory)
+        let server = APIServer(
+            cluster: cluster, credentials: credentials,
+            configuration: .init(host: configuration.apiListen.host, port: configuration.apiListen.port),
+            logger: logger)
+        let running = try await server.bind(writingKubeconfigInto: directory)
+        logger.info("embedded Kubernetes API at \(running.url); kubeconfig: \(directory.appendingPathComponent("kubeconfig").path)")
+        services.append(ClosureService("api-server") { try await server.serve(running) })
+        return cluster
+    }
+
+    /// What the agent needs before its first sync: its own namespace, and on the embedded
+    /// default what deploy/ installs in a real cluster (the GatewayClass and the Canary CRD).
+    private func bootstrap(_ cluster: any Cluster) async throws {
+        guard configuration.kubeconfig == nil else { return }
+        let options = ApplyOptions(fieldManager: "sluice-agent", force: true)
+        let namespace = Object(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(configuration.systemNamespace)]])
+        let gatewayClass = Object([
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": ["name": "sluice"],
+            "spec": ["controllerName": .string(RouteCompiler.defaultControllerName)],
+        ])
+        for object in [namespace, CanarySpec.customResourceDefinition, gatewayClass] {
+            _ = try await cluster.serverSideApply(object, options: options)
+        }
+    }
+}
+
+/// Whether this process may write; set by leader election (always true on the embedded default).
+actor Leadership {
+    private(set) var isLeader = false
+    func set(_ leading: Bool) { isLeader = leading }
+}

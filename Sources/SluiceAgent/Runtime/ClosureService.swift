@@ -1,0 +1,19 @@
+import ServiceLifecycle
+
+/// One of the agent's long-running parts as a ServiceLifecycle service: it runs until the group
+/// shuts down gracefully (SIGTERM, SIGINT), then its task is cancelled.
+struct ClosureService: Service, CustomStringConvertible {
+    let description: String
+    let body: @Sendable () async throws -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+        description = name
+        self.body = body
+    }
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await body()
+        }
+    }
+}
