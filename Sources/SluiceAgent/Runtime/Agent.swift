@@ -118,6 +118,7 @@ public struct Agent: Sendable {
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0, serviceName: $0.description) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        if let client = cluster as? KubeCluster { try? await client.shutdown() }
         logger.info("stopped")
     }
 

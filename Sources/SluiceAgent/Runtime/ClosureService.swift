@@ -12,8 +12,13 @@ struct ClosureService: Service, CustomStringConvertible {
     }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await body()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await body()
+            }
+        } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+            // Stopping: whatever the body threw on its way out (a cancelled sleep, a closed
+            // channel) is the shutdown itself, not a failure.
         }
     }
 }

@@ -1,18 +1,17 @@
 import Foundation
-import SluiceTestSupport
 
 /// A Git repository made with the git CLI: a work tree to commit in, and a bare repository
 /// beside it that servers export and commits are pushed to.
-final class TestRepository: Sendable {
-    let directory: TemporaryDirectory
+public final class TestRepository: Sendable {
+    public let directory: TemporaryDirectory
     /// The work tree commits are made in.
-    let work: URL
+    public let work: URL
     /// The bare repository servers export (`<root>/repo.git`).
-    let bare: URL
+    public let bare: URL
     /// The directory holding `bare`, for `git daemon --base-path` and `GIT_PROJECT_ROOT`.
-    var root: URL { bare.deletingLastPathComponent() }
+    public var root: URL { bare.deletingLastPathComponent() }
 
-    init() throws {
+    public init() throws {
         directory = try TemporaryDirectory("sluice-repo")
         work = directory.path("work")
         bare = directory.path("served/repo.git")
@@ -23,11 +22,11 @@ final class TestRepository: Sendable {
     }
 
     @discardableResult
-    func git(_ arguments: String...) throws -> String {
+    public func git(_ arguments: String...) throws -> String {
         try Shell.text(["git"] + arguments, in: work)
     }
 
-    func write(_ path: String, _ contents: String, executable: Bool = false) throws {
+    public func write(_ path: String, _ contents: String, executable: Bool = false) throws {
         let url = work.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(contents.utf8).write(to: url)
@@ -36,7 +35,7 @@ final class TestRepository: Sendable {
         }
     }
 
-    func symlink(_ path: String, to target: String) throws {
+    public func symlink(_ path: String, to target: String) throws {
         let url = work.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: target)
@@ -44,25 +43,25 @@ final class TestRepository: Sendable {
 
     /// Commits everything in the work tree and pushes all branches and tags; returns the id.
     @discardableResult
-    func commit(_ message: String) throws -> String {
+    public func commit(_ message: String) throws -> String {
         try git("add", "-A")
         try git("commit", "-q", "--allow-empty", "-m", message)
         try push()
         return try git("rev-parse", "HEAD")
     }
 
-    func push() throws {
+    public func push() throws {
         try git("push", "-q", "--force", "--all", "origin")
         try git("push", "-q", "--force", "--tags", "origin")
     }
 
     /// The bytes `git show REV:PATH` prints: what the snapshot must hold.
-    func show(_ revision: String, _ path: String) throws -> Data {
+    public func show(_ revision: String, _ path: String) throws -> Data {
         try Shell.run(["git", "show", "\(revision):\(path)"], in: work)
     }
 
     /// `git ls-tree -r` of a revision under a path: mode and path of every entry.
-    func listTree(_ revision: String, path: String = "") throws -> [String: String] {
+    public func listTree(_ revision: String, path: String = "") throws -> [String: String] {
         let treeish = path.isEmpty ? revision : "\(revision):\(path)"
         let output = try git("ls-tree", "-r", "--full-tree", treeish)
         var entries: [String: String] = [:]
