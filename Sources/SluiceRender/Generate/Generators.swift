@@ -115,10 +115,10 @@ struct Generators {
         object["metadata"] = .object(metadata)
         if kind == "ConfigMap" {
             if !data.isEmpty { object["data"] = .object(data.mapValues(JSONValue.string)) }
-            if !binary.isEmpty { object["binaryData"] = .object(binary.mapValues { .string($0.base64EncodedString()) }) }
+            if !binary.isEmpty { object["binaryData"] = .object(binary.mapValues { .string(Self.base64Lines($0)) }) }
         } else {
-            var encoded = data.mapValues { JSONValue.string(Data($0.utf8).base64EncodedString()) }
-            for (key, bytes) in binary { encoded[key] = .string(bytes.base64EncodedString()) }
+            var encoded = data.mapValues { JSONValue.string(Self.base64Lines(Data($0.utf8))) }
+            for (key, bytes) in binary { encoded[key] = .string(Self.base64Lines(bytes)) }
             if !encoded.isEmpty { object["data"] = .object(encoded) }
             object["type"] = .string(members["type"]?.stringValue ?? "Opaque")
         }
