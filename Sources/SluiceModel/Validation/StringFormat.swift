@@ -13,7 +13,7 @@ enum StringFormat {
         case "date-time", "datetime": isDateTime(text)
         case "date": SchemaValidator.matches(text, pattern: #"^\d{4}-\d{2}-\d{2}$"#) && isDateTime(text + "T00:00:00Z")
         case "uuid": SchemaValidator.matches(text, pattern: "^(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
-        case "byte": Data(base64Encoded: text) != nil
+        case "byte": KubernetesBytes.decode(text) != nil
         case "mac": SchemaValidator.matches(text, pattern: "^(?i)([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$")
         default: nil
         }

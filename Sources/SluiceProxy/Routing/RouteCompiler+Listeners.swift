@@ -83,8 +83,8 @@ extension CompilationState {
                 reason: "RefNotPermitted", message: "no ReferenceGrant in \(namespace) allows this Gateway to read Secret \(ref.name)"))
         }
         guard let secret = input.secrets.first(where: { $0.metadata.name == ref.name && ($0.metadata.namespace ?? "default") == namespace }),
-            let certificate = secret.data?["tls.crt"].flatMap({ Data(base64Encoded: $0) }),
-            let key = secret.data?["tls.key"].flatMap({ Data(base64Encoded: $0) })
+            let certificate = secret.data?["tls.crt"].flatMap(KubernetesBytes.decode),
+            let key = secret.data?["tls.key"].flatMap(KubernetesBytes.decode)
         else {
             return .failure(ReferenceProblem(
                 reason: "InvalidCertificateRef", message: "Secret \(namespace)/\(ref.name) is missing or has no tls.crt and tls.key"))
