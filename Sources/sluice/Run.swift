@@ -27,8 +27,8 @@ extension Sluice {
 
         @OptionGroup var source: GitSourceOptions
 
-        @Option(help: "How often to fetch when no webhook arrives (Go duration).")
-        var interval: String = "30s"
+        @Option(help: "How often to fetch when no webhook arrives (Go duration; default: sluice.yaml's interval, else 30s).")
+        var interval: String?
 
         @Option(help: "Kubeconfig of a real cluster (default: KUBECONFIG, then in-cluster, then the embedded default).")
         var kubeconfig: String?
@@ -101,8 +101,8 @@ extension Sluice {
                 guard let listen = AgentConfiguration.Listen(text) else { throw ValidationError("\(flag) must be HOST:PORT, not \(text)") }
                 return listen
             }
-            let pollInterval = try duration(interval, "--interval")
-            guard pollInterval >= .seconds(1) else { throw ValidationError("--interval must be at least 1s") }
+            let pollInterval = try interval.map { try duration($0, "--interval") }
+            if let pollInterval, pollInterval < .seconds(1) { throw ValidationError("--interval must be at least 1s") }
             let lease = try duration(leaseDuration, "--lease-duration")
             guard lease >= .seconds(3) else { throw ValidationError("--lease-duration must be at least 3s") }
 

@@ -102,7 +102,8 @@ public struct Agent: Sendable {
         services.append(ClosureService("poll") {
             while !Task.isCancelled {
                 await trigger.fire(fetch: true)
-                try await Task.sleep(for: interval)
+                let fromLayout = await coordinator.layoutInterval
+                try await Task.sleep(for: interval ?? fromLayout ?? .seconds(30))
             }
         })
         services.append(ClosureService("sync") {

@@ -32,7 +32,8 @@ public struct AgentConfiguration: Sendable {
     public var path: String
     /// The target synced when the repository has no `sluice.yaml`.
     public var fallbackTarget: AgentTarget
-    public var interval: Duration
+    /// The poll interval given on the command line; nil lets `sluice.yaml` choose (default 30 s).
+    public var interval: Duration?
     /// A real cluster; nil runs the embedded default.
     public var kubeconfig: Kubeconfig?
     public var dataDirectory: URL
@@ -49,7 +50,7 @@ public struct AgentConfiguration: Sendable {
     public var leaderElection: LeaderLoop.Elector.Configuration
 
     public init(
-        source: RevisionSource, path: String, fallbackTarget: AgentTarget, interval: Duration = .seconds(30),
+        source: RevisionSource, path: String, fallbackTarget: AgentTarget, interval: Duration? = nil,
         kubeconfig: Kubeconfig? = nil, dataDirectory: URL, apiListen: Listen = Listen(host: "127.0.0.1", port: 6443),
         proxy: ProxyConfiguration = ProxyConfiguration(), metricsListen: Listen? = nil, webhookListen: Listen? = nil,
         webhookSecret: String? = nil, demoBackends: Bool = false, systemNamespace: String = "sluice-system",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import SluiceCanary
 import SluiceGit
 import SluiceKube
 import SluiceModel
@@ -66,6 +67,8 @@ public actor SyncCoordinator {
     private var applied: String?
     private var applyPending = false
     private var statuses: [String: TargetStatus] = [:]
+    /// The poll interval `sluice.yaml` asks for, if it names one.
+    public private(set) var layoutInterval: Duration?
 
     public init(
         source: RevisionSource, cluster: any Cluster, engine: SyncEngine, renderer: Renderer = Renderer(), settings: Settings,
@@ -136,6 +139,7 @@ public actor SyncCoordinator {
             do {
                 let layout = try RepositoryLayout.parse(String(decoding: data, as: UTF8.self), file: layoutPath)
                 targets = AgentTarget.targets(of: layout, root: settings.root, inventoryNamespace: settings.inventoryNamespace)
+                layoutInterval = layout.interval.flatMap { try? GoDuration.parse($0) }
             } catch {
                 return .failed(stage: "layout", problems: error.problems)
             }
