@@ -67,22 +67,27 @@ public final class ProxyStats: Sendable {
 
     /// The counters in Prometheus text format (`sluice_proxy_backend_*`).
     public func prometheusText() -> String {
-        var lines: [String] = []
-        for (key, stats) in snapshot().sorted(by: { $0.key < $1.key }) {
+        let backends = snapshot().sorted(by: { $0.key < $1.key })
+        guard !backends.isEmpty else { return "" }
+        // Each family's lines together under its TYPE, as the text format wants.
+        var requests = ["# TYPE sluice_proxy_backend_requests_total counter"]
+        var responses = ["# TYPE sluice_proxy_backend_responses_total counter"]
+        var latency = ["# TYPE sluice_proxy_backend_latency_seconds histogram"]
+        for (key, stats) in backends {
             let labels = "namespace=\"\(key.namespace)\",service=\"\(key.name)\",port=\"\(key.port)\""
-            lines.append("sluice_proxy_backend_requests_total{\(labels)} \(stats.requests)")
+            requests.append("sluice_proxy_backend_requests_total{\(labels)} \(stats.requests)")
             for (index, count) in stats.responsesByClass.enumerated() {
-                lines.append("sluice_proxy_backend_responses_total{\(labels),class=\"\(index + 1)xx\"} \(count)")
+                responses.append("sluice_proxy_backend_responses_total{\(labels),class=\"\(index + 1)xx\"} \(count)")
             }
             var cumulative = 0
             for (index, count) in stats.latencyBuckets.enumerated() {
                 cumulative += count
                 let bound = index < BackendStats.latencyBounds.count ? "\(BackendStats.latencyBounds[index])" : "+Inf"
-                lines.append("sluice_proxy_backend_latency_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)")
+                latency.append("sluice_proxy_backend_latency_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)")
             }
-            lines.append("sluice_proxy_backend_latency_seconds_sum{\(labels)} \(stats.latencySum)")
-            lines.append("sluice_proxy_backend_latency_seconds_count{\(labels)} \(cumulative)")
+            latency.append("sluice_proxy_backend_latency_seconds_sum{\(labels)} \(stats.latencySum)")
+            latency.append("sluice_proxy_backend_latency_seconds_count{\(labels)} \(cumulative)")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return (requests + responses + latency).joined(separator: "\n") + "\n"
     }
 }
