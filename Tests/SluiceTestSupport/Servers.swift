@@ -35,8 +35,9 @@ public final class ServerProcess: Sendable {
 
 /// `git daemon` exporting a directory on 127.0.0.1.
 public enum GitDaemon {
-    public static func start(exporting root: URL) throws -> ServerProcess {
-        let port = try freeLoopbackPort()
+    /// Starts the daemon on `port` (a free one when nil; a fixed one to restart it where it was).
+    public static func start(exporting root: URL, port: Int? = nil) throws -> ServerProcess {
+        let port = try port ?? freeLoopbackPort()
         let (pid, _) = try ServerProcess.launch(
             [
                 "/usr/lib/git-core/git-daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", "--port=\(port)",

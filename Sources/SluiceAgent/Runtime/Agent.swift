@@ -106,11 +106,26 @@ public struct Agent: Sendable {
                 try await Task.sleep(for: interval ?? fromLayout ?? .seconds(30))
             }
         })
+        let (retries, retry) = AsyncStream.makeStream(of: Duration.self, bufferingPolicy: .bufferingNewest(1))
         services.append(ClosureService("sync") {
+            var backoff = RetryBackoff()
             for await _ in trigger.wakeups {
                 let fetch = await trigger.takeFetch()
                 if !fetch { await coordinator.requestApply() }
-                _ = await coordinator.reconcile(fetch: fetch)
+                let outcome = await coordinator.reconcile(fetch: fetch)
+                if case .failed(_, let stage, _) = outcome, RetryBackoff.retryableStages.contains(stage) {
+                    retry.yield(backoff.next())
+                } else {
+                    backoff.reset()
+                }
+            }
+        })
+        // A fetch or an apply that failed for want of the Git server or the API server is tried
+        // again after 1, 2, 4… s (at most 30 s), not only at the next poll.
+        services.append(ClosureService("retry") {
+            for await delay in retries {
+                try await Task.sleep(for: delay)
+                await trigger.fire(fetch: true)
             }
         })
 

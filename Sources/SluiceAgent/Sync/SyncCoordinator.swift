@@ -66,6 +66,7 @@ public actor SyncCoordinator {
     private var attempted: String?
     private var applied: String?
     private var applyPending = false
+    private var fetchFailing = false
     private var statuses: [String: TargetStatus] = [:]
     /// The poll interval `sluice.yaml` asks for, if it names one.
     public private(set) var layoutInterval: Duration?
@@ -108,7 +109,18 @@ public actor SyncCoordinator {
             } catch {
                 metrics.failed(target: "*", stage: "fetch")
                 logger.error("fetch failed; the last good revision stays in force", metadata: ["error": "\(error)"])
+                if !fetchFailing {
+                    // Once per outage, not at every retry: the Event says the source is gone
+                    // and what keeps serving.
+                    fetchFailing = true
+                    let kept = applied.map { "revision \($0.prefix(12)) stays in force" } ?? "nothing was applied yet"
+                    await recordEvent(reason: "FetchFailed", message: "cannot fetch \(source.remote.displayURL): \(error); \(kept)")
+                }
                 return .failed(revision: nil, stage: "fetch", problems: ["\(error)"])
+            }
+            if fetchFailing {
+                fetchFailing = false
+                logger.info("fetching \(source.remote.displayURL) works again")
             }
             let revision = checkout.revision.commit.id
             if revision != attempted {
@@ -201,15 +213,25 @@ public actor SyncCoordinator {
             metadata: ["revision": "\(revision)", "stage": "\(stage)"])
         for problem in problems { logger.error("  \(problem)") }
         if target == nil { metrics.failed(target: "*", stage: stage) }
-        var message = "revision \(revision.prefix(12)) failed at \(stage): " + problems.joined(separator: "; ")
+        let message = "revision \(revision.prefix(12)) failed at \(stage): " + problems.joined(separator: "; ")
+        let shown = message.utf8.count > 1024 ? String(message.prefix(1000)) + "..." : message
+        for name in names { statuses[name, default: TargetStatus(name: name)].lastError = shown }
+        await recordEvent(reason: "SyncFailed", message: message, targets: names)
+    }
+
+    /// A Warning Event on the inventory ConfigMap of each of `targets` (by default every known
+    /// target): where `kubectl get events -n sluice-system` shows what went wrong.
+    private func recordEvent(reason: String, message: String, targets: [String]? = nil) async {
+        var message = message
         if message.utf8.count > 1024 { message = String(message.prefix(1000)) + "..." }
+        let names = targets ?? (good?.targets.map(\.0.name) ?? [settings.fallbackTarget.name])
         for name in names {
-            statuses[name, default: TargetStatus(name: name)].lastError = message
-            let inventory = ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: settings.inventoryNamespace, name: Inventory.configMapName(for: name))
+            let inventory = ObjectReference(
+                apiVersion: "v1", kind: "ConfigMap", namespace: settings.inventoryNamespace, name: Inventory.configMapName(for: name))
             do {
-                try await cluster.createEvent(EventRecord(involved: inventory, type: "Warning", reason: "SyncFailed", message: message))
+                try await cluster.createEvent(EventRecord(involved: inventory, type: "Warning", reason: reason, message: message))
             } catch {
-                logger.warning("cannot record the SyncFailed event: \(error)")
+                logger.warning("cannot record the \(reason) event: \(error)")
             }
         }
     }
