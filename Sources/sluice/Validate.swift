@@ -46,7 +46,7 @@ extension Sluice {
                         continue
                     }
                     checked += 1
-                    for problem in problems {
+                    for problem in problems.map({ $0.redacted(for: object) }) {
                         problemCount += 1
                         let place = object.location(of: problem.field ?? .root).map { "\($0): " } ?? ""
                         print("\(place)\(object.reference): \(problem.fieldText): \(problem.body)")

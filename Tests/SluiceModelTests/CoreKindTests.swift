@@ -20,4 +20,15 @@ struct CoreKindTests {
         let refused = try problems("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: d}\ndata: {a: \"not base64!\"}\n")
         #expect(refused.count == 1 && refused[0].contains("data.a"), "\(refused)")
     }
+
+    @Test("problems about a Secret's data never show the value")
+    func secretValuesRedacted() throws {
+        let objects = try YAMLDecoder().objects(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: d}\ndata: {password: \"hunter2 is not base64\"}\n", file: "s.yaml")
+        let problems = try #require(KindCatalog.builtInSchemas.problems(in: objects).first ?? nil)
+        #expect(problems.contains { $0.description.contains("hunter2") }, "the raw error carries the value")
+        let shown = problems.map { $0.redacted(for: objects[0]).description }
+        #expect(!shown.contains { $0.contains("hunter2") }, "\(shown)")
+        #expect(shown.allSatisfy { $0.contains("data.password") && $0.contains("<redacted>") }, "\(shown)")
+    }
 }

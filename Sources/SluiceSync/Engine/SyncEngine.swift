@@ -84,7 +84,7 @@ public struct SyncEngine: Sendable {
         for crd in objects where crd.kind == "CustomResourceDefinition" { catalog.add(crd: crd) }
         var lines: [String] = []
         for (object, problems) in zip(objects, catalog.problems(in: objects)) {
-            for problem in problems ?? [] {
+            for problem in (problems ?? []).map({ $0.redacted(for: object) }) {
                 let place = object.location(of: problem.field ?? .root).map { "\($0): " } ?? ""
                 lines.append("\(place)\(object.reference): \(problem.fieldText): \(problem.body)")
             }
