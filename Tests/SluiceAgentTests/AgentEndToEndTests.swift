@@ -104,6 +104,11 @@ struct AgentEndToEndTests {
             let metrics = await get(port: metricsPort, path: "/metrics")?.body ?? ""
             #expect(metrics.contains("sluice_sync_failures_total{target=\"*\",stage=\"validate\"} 1"), "\(metrics.prefix(2000))")
 
+            // Neither the webhook secret nor the API server's bearer token is ever logged.
+            let token = try String(contentsOf: data.path("state/pki/token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!token.isEmpty && !agent.output.contains(token))
+            #expect(!agent.output.contains(Self.secret))
+
             // SIGTERM stops it gracefully.
             let status = agent.stop(SIGTERM)
             #expect(status == 0, "exit status \(status):\n\(agent.output.suffix(2000))")
