@@ -29,6 +29,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "FuzzKustomization",
+            dependencies: [
+                "FuzzSupport", .product(name: "SluiceRender", package: "sluice"), .product(name: "SluiceGit", package: "sluice"),
+            ]
+        ),
+        .executableTarget(
+            name: "FuzzCanarySpec",
+            dependencies: ["FuzzSupport", .product(name: "SluiceCanary", package: "sluice"), .product(name: "SluiceModel", package: "sluice")]
+        ),
+        .executableTarget(
             name: "FuzzRollout",
             dependencies: ["FuzzSupport", .product(name: "SluiceCanary", package: "sluice")]
         ),
