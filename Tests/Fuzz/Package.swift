@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(name: "sluice", path: "../.."),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "FuzzSupport"),
@@ -37,6 +38,13 @@ let package = Package(
         .executableTarget(
             name: "FuzzCanarySpec",
             dependencies: ["FuzzSupport", .product(name: "SluiceCanary", package: "sluice"), .product(name: "SluiceModel", package: "sluice")]
+        ),
+        .executableTarget(
+            name: "FuzzProxyRouting",
+            dependencies: [
+                "FuzzSupport", .product(name: "SluiceProxy", package: "sluice"), .product(name: "SluiceModel", package: "sluice"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "FuzzRollout",
