@@ -139,4 +139,60 @@ struct FaultTests {
         let recovered = await eventually(timeout: .seconds(40)) { await served("/v2") }
         #expect(recovered != nil, "the agent did not recover:\n\(agent.output.suffix(2000))")
     }
+
+    @Test("the agent killed with SIGKILL mid-apply on the embedded default: a restart recovers the store and finishes")
+    func agentKilledMidApply() async throws {
+        let repository = try TestRepository()
+        try DemoApp(upstreamPort: 9).write(to: repository)
+        try repository.write("app/extra.yaml", Self.extraRoutes(400))
+        try repository.write("app/kustomization.yaml", """
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            namespace: e2e
+            resources:
+              - namespace.yaml
+              - app.yaml
+              - extra.yaml
+            """)
+        try repository.commit("401 routes")
+        let daemon = try GitDaemon.start(exporting: repository.root)
+        defer { daemon.stop() }
+
+        let data = try TemporaryDirectory("sluice-kill")
+        let apiPort = try freeLoopbackPort()
+        let arguments = [
+            "run", "--repo", "git://127.0.0.1:\(daemon.port)/repo.git", "--path", "app", "--target", "e2e", "--interval", "60s",
+            "--data-dir", data.path("state").path, "--api-listen", "127.0.0.1:\(apiPort)",
+            "--listener-port-offset", String(try freeLoopbackPort() - 80), "--metrics-listen", "",
+        ]
+        var agent = try AgentProcess.start(arguments, log: data.path("agent.log"))
+        let kubeconfig = data.path("state/kubeconfig").path
+        try #require(await eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: kubeconfig) } != nil)
+        try waitForListener(port: apiPort)
+        let cluster = try KubeCluster(Kubeconfig.load(path: kubeconfig))
+        defer { Task { try await cluster.shutdown() } }
+        func routeCount() async -> Int? {
+            try? await cluster.list(Self.httpRoutes, namespace: "e2e", options: ListOptions()).items.count
+        }
+        var countAtKill: Int?
+        _ = await eventually(timeout: .seconds(60)) {
+            guard let count = await routeCount(), count > 0 else { return false }
+            agent.stop(SIGKILL)
+            countAtKill = count
+            return true
+        }
+        let killed = try #require(countAtKill, "the agent never started applying:\n\(agent.output)")
+        #expect(killed < 401, "the kill came after the apply (\(killed) routes)")
+
+        agent = try AgentProcess.start(arguments, log: data.path("agent.log"))
+        defer { agent.stop() }
+        let finished = await eventually(timeout: .seconds(90)) {
+            guard await routeCount() == 401 else { return false }
+            let inventory = try? await cluster.get(
+                ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: "sluice-system", name: "sluice-inventory-e2e"))
+            return inventory != nil
+        }
+        #expect(finished != nil, "the restarted agent did not finish:\n\(agent.output.suffix(3000))")
+        print("agent killed with \(killed) of 401 routes applied; after a restart all were there in \(finished.map { "\($0)" } ?? "never")")
+    }
 }
