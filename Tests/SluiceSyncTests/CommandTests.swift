@@ -8,7 +8,7 @@ import Testing
 
 /// `sluice diff`, `sluice apply` and `sluice drift` as a user runs them: the built executable
 /// against an EmbeddedCluster served over HTTPS on loopback, through the kubeconfig it writes.
-@Suite("sluice diff / apply / drift")
+@Suite("sluice diff / apply / drift", .serialized)
 struct CommandTests {
     static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let sluice = package.appendingPathComponent(".build/debug/sluice").path
@@ -39,8 +39,8 @@ struct CommandTests {
             return folder
         }
 
-        func run(_ arguments: [String]) throws -> Shell.Outcome {
-            try Shell.outcome([CommandTests.sluice] + arguments + ["--kubeconfig", kubeconfig])
+        func run(_ arguments: [String]) async throws -> Shell.Outcome {
+            try await Shell.outcomeOnThread([CommandTests.sluice] + arguments + ["--kubeconfig", kubeconfig])
         }
 
         func stop() async {
@@ -71,7 +71,7 @@ struct CommandTests {
     func diffThenApply() async throws {
         let served = try await Served()
         let folder = try served.manifests(Self.revisionText(weights: (90, 50), routes: ["shop"]))
-        let diff = try served.run(["diff", folder.path, "--target", "demo"])
+        let diff = try await served.run(["diff", folder.path, "--target", "demo"])
         #expect(diff.status == 1, "\(diff.errorOutput)")
         #expect(diff.output.contains("""
             --- live/gateway.networking.k8s.io.v1.HTTPRoute.demo.shop
@@ -83,7 +83,7 @@ struct CommandTests {
         #expect(!diff.output.contains("managedFields"), "bookkeeping fields are left out")
         #expect(!diff.output.contains("HTTPRoute.demo.shop\n+++ merged/v1.Namespace"), "unchanged objects are not shown")
 
-        let apply = try served.run(["apply", folder.path, "--target", "demo"])
+        let apply = try await served.run(["apply", folder.path, "--target", "demo"])
         #expect(apply.status == 0, "\(apply.errorOutput)")
         #expect(apply.output.hasPrefix("""
             Namespace/demo unchanged
@@ -94,11 +94,11 @@ struct CommandTests {
             """))
         #expect(apply.output.hasSuffix(": 1 configured, 2 unchanged, 1 deleted\n"))
 
-        let again = try served.run(["diff", folder.path, "--target", "demo"])
+        let again = try await served.run(["diff", folder.path, "--target", "demo"])
         #expect(again.status == 0, "\(again.errorOutput)")
         #expect(again.output == "")
 
-        let json = try served.run(["apply", folder.path, "--target", "demo", "-o", "json"])
+        let json = try await served.run(["apply", folder.path, "--target", "demo", "-o", "json"])
         let document = try #require(try YAMLDecoder().documents(json.output, file: "apply.json").first?.value)
         #expect(document["summary"] == "3 unchanged")
         await served.stop()
@@ -110,15 +110,15 @@ struct CommandTests {
         let before = try await served.cluster.get(DriftHarness.shop).metadata["resourceVersion"]
 
         let invalid = try served.manifests(Self.revisionText(weights: (50, 50), routes: ["shop"]) + "---\nkind: [unclosed\n")
-        let yaml = try served.run(["apply", invalid.path, "--target", "demo"])
+        let yaml = try await served.run(["apply", invalid.path, "--target", "demo"])
         #expect(yaml.status == 1)
         #expect(yaml.errorOutput.contains("routes.yaml:"), "\(yaml.errorOutput)")
 
         let tooHeavy = try served.manifests(Self.revisionText(weights: (50, 2_000_000), routes: ["shop"]))
-        let weight = try served.run(["apply", tooHeavy.path, "--target", "demo"])
+        let weight = try await served.run(["apply", tooHeavy.path, "--target", "demo"])
         #expect(weight.status == 1)
         #expect(weight.errorOutput.contains("routes.yaml:17: HTTPRoute demo/shop: spec.rules[0].backendRefs[1].weight: Invalid value: 2000000"), "\(weight.errorOutput)")
-        let diff = try served.run(["diff", tooHeavy.path, "--target", "demo"])
+        let diff = try await served.run(["diff", tooHeavy.path, "--target", "demo"])
         #expect(diff.status == 1)
         #expect(diff.errorOutput.contains("spec.rules[0].backendRefs[1].weight"))
 
@@ -129,16 +129,16 @@ struct CommandTests {
 
     @Test("usage errors exit 2")
     func usage() async throws {
-        let outcome = try Shell.outcome([Self.sluice, "diff"])
+        let outcome = try await Shell.outcomeOnThread([Self.sluice, "diff"])
         #expect(outcome.status == 2)
-        let both = try Shell.outcome([Self.sluice, "apply", "somewhere", "--repo", "file:///nowhere"])
+        let both = try await Shell.outcomeOnThread([Self.sluice, "apply", "somewhere", "--repo", "file:///nowhere"])
         #expect(both.status == 2)
     }
 
     @Test("sluice drift lists what the detector recorded")
     func driftListing() async throws {
         let served = try await Served()
-        let empty = try served.run(["drift"])
+        let empty = try await served.run(["drift"])
         #expect(empty.status == 0)
         #expect(empty.output == "no drift recorded\n")
 
@@ -150,18 +150,18 @@ struct CommandTests {
         let running = Task { try await detector.run() }
         try await waitUntil("initial checks") { await detector.uncheckedCount() == 0 }
         _ = try await served.cluster.serverSideApply(DriftHarness.route("shop", weights: (90, 30)), options: ApplyOptions(fieldManager: "kubectl-edit", force: true))
-        try await waitUntil("drift recorded") { try served.run(["drift"]).output.contains("HTTPRoute demo/shop") }
+        try await waitUntil("drift recorded") { try await served.run(["drift"]).output.contains("HTTPRoute demo/shop") }
 
-        let text = try served.run(["drift", "-n", "sluice-system"]).output
+        let text = try await served.run(["drift", "-n", "sluice-system"]).output
         #expect(text.hasPrefix("TARGET"))
         #expect(text.contains("demo"))
         #expect(text.contains("alert"))
         #expect(text.contains("spec.rules[0].backendRefs[1].weight: 10 → 30 (by kubectl-edit)"))
-        let json = try served.run(["drift", "-o", "json"])
+        let json = try await served.run(["drift", "-o", "json"])
         let document = try #require(try YAMLDecoder().documents(json.output, file: "drift.json").first?.value)
         #expect(document[FieldPath(parsing: "items[0].object.name")] == "shop")
         #expect(document[FieldPath(parsing: "items[0].changes[0].new")] == 30)
-        #expect(try served.run(["drift", "-n", "elsewhere"]).output == "no drift recorded\n")
+        #expect(try await served.run(["drift", "-n", "elsewhere"]).output == "no drift recorded\n")
         running.cancel()
         await served.stop()
     }

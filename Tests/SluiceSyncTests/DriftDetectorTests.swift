@@ -10,7 +10,7 @@ import Testing
 ///
 /// To know a change was *not* reported (rather than not reported yet), a test follows it with a
 /// real drift of route `cart` and waits for that: one watch per kind handles its events in order.
-@Suite("Drift detection")
+@Suite("Drift detection", .serialized)
 struct DriftDetectorTests {
     @Test("another manager changing a weight is drift: a Warning Event names the field, old → new, and who")
     func weightChangeDetected() async throws {
@@ -79,6 +79,7 @@ struct DriftDetectorTests {
         try await harness.waitForEvents(DriftDetector.Reason.detected, about: "shop")
         #expect(try await harness.weights(DriftHarness.shop) == [50, 50], "alert mode does not touch the object")
         #expect(harness.metric("sluice_drifted_objects", labels: ["target": "demo"]) == 1)
+        try await waitUntil("the drift record written") { try await harness.driftRecord()?.items.isEmpty == false }
         let record = try #require(try await harness.driftRecord())
         #expect(record.items.map(\.report.object) == [DriftHarness.shop])
         #expect(record.items.first?.mode == .alert)
@@ -193,9 +194,10 @@ struct DriftDetectorTests {
         let running = try await server.bind(writingKubeconfigInto: directory.url)
         let serving = Task { try await server.serve(running) }
         let patch = #"{"spec":{"rules":[{"backendRefs":[{"name":"blue","port":8080,"weight":90},{"name":"green","port":8080,"weight":25}]}]}}"#
-        _ = try Shell.run([
+        let patched = try await Shell.outcomeOnThread([
             "kubectl", "--kubeconfig", directory.path("kubeconfig").path, "-n", "demo", "patch", "httproute", "shop", "--type", "merge", "-p", patch,
         ])
+        #expect(patched.status == 0, "\(patched.errorOutput)")
         let events = try await harness.waitForEvents(DriftDetector.Reason.detected, about: "shop")
         #expect(events[0].content["message"]?.stringValue == "HTTPRoute demo/shop drifted (changed by kubectl-patch): spec.rules[0].backendRefs[1].weight: 10 → 25")
         serving.cancel()

@@ -31,7 +31,7 @@ final class DriftHarness: Sendable {
         objects = SyncEngineTests.revision(namespace: "demo", routes: ["shop", "cart"])
         _ = try await engine.sync(objects, revision: "r1", target: target)
         var logger = Logger(label: "drift-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] == nil ? .critical : .trace
         detector = DriftDetector(cluster: cluster, alerts: alerts, metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
         await detector.track(target: target, objects: objects, mode: mode, ignore: ignore)
         let detector = detector

@@ -23,7 +23,7 @@ public struct DriftAlerts: Sendable, Hashable {
     /// `{"status": "firing"|"resolved", "reason": "DriftDetected"|"DriftCorrected"|"DriftResolved", "target", "mode", "time", ...report}`.
     public static func body(reason: String, target: String, mode: DriftMode, report: DriftReport, time: Date) -> JSONValue {
         var members: [(String, JSONValue)] = [
-            ("status", .string(reason == DriftDetector.Reason.resolved ? "resolved" : "firing")),
+            ("status", .string(reason == DriftDetector.Reason.detected ? "firing" : "resolved")),
             ("reason", .string(reason)), ("target", .string(target)), ("mode", .string(mode.rawValue)),
             ("time", .string(KubernetesTime.time(time))),
         ]
