@@ -65,7 +65,7 @@ func manifests(namespace: String, count: Int, weightOf: (Int) -> Int = { $0 % 10
             spec:
               selector: {app: \(colour)}
               ports:
-              - {port: 80, targetPort: 8080}
+              - {port: 80, targetPort: 8080, protocol: TCP}
 
             """
     }
