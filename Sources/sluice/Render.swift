@@ -35,30 +35,15 @@ extension Sluice {
         @Flag(name: .long, help: "Output exactly what kubectl kustomize prints (no Gateway API reference renaming).")
         var kustomizeCompat = false
 
-        /// `directory` as a path inside `root`.
-        static func relative(_ directory: String, to root: String) -> String {
-            let base = URL(fileURLWithPath: root).standardizedFileURL.path
-            let full = URL(fileURLWithPath: directory).standardizedFileURL.path
-            if full == base { return "" }
-            return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : "../" + full
-        }
-
         func validate() throws {
             if directory == nil && repo == nil { throw ValidationError("give a DIRECTORY or --repo URL") }
             if directory != nil && repo != nil { throw ValidationError("give either a DIRECTORY or --repo, not both") }
         }
 
         func run() async throws {
-            let renderer = Renderer(configuration: .init(gatewayAPIReferences: !kustomizeCompat))
+            let source = RevisionSource(directory: directory, root: root, repo: repo, ref: ref, path: path, dataDir: dataDir)
             do {
-                let rendering: Renderer.Rendering
-                if let directory {
-                    let (tree, path) = root.map { (DiskTree(root: $0), Self.relative(directory, to: $0)) } ?? DiskTree.enclosing(directory)
-                    rendering = try renderer.render(tree, path: path)
-                } else {
-                    let snapshot = try GitRenderSource(repo: repo!, ref: ref, dataDir: dataDir).snapshot()
-                    rendering = try renderer.render(snapshot, path: path)
-                }
+                let rendering = try source.render(Renderer(configuration: .init(gatewayAPIReferences: !kustomizeCompat))).rendering
                 var yaml = rendering.yaml
                 // Written from the string's own storage: the stream can be large.
                 yaml.withUTF8 { bytes in
@@ -79,20 +64,5 @@ extension Sluice {
                 throw ExitCode(1)
             }
         }
-    }
-}
-
-/// The whole tree of one revision, for rendering a path inside it (kustomizations may reach
-/// up to `../base`, so the snapshot is the repository's root, not the path).
-struct GitRenderSource {
-    var repo: String
-    var ref: String
-    var dataDir: String
-
-    func snapshot() throws -> Snapshot {
-        var options = try GitSourceOptions.parse(["--repo", repo, "--ref", ref, "--data-dir", dataDir])
-        options.path = ""
-        let checkout = try options.cache.checkout(try options.remote(), reference: try GitReference(parsing: ref), path: "")
-        return checkout.snapshot
     }
 }

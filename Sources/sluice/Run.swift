@@ -120,7 +120,7 @@ extension Sluice {
             }
             let host = ProcessInfo.processInfo.hostName
             return AgentConfiguration(
-                source: RevisionSource(remote: try source.remote(), reference: try GitReference(parsing: source.ref), cache: source.cache),
+                source: SluiceAgent.RevisionSource(remote: try source.remote(), reference: try GitReference(parsing: source.ref), cache: source.cache),
                 path: source.path,
                 fallbackTarget: AgentTarget(path: source.path, sync: SyncTarget(name: target, namespace: namespace), driftMode: driftMode),
                 interval: pollInterval, kubeconfig: cluster, dataDirectory: URL(fileURLWithPath: source.dataDir, isDirectory: true),
