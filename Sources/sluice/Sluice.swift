@@ -11,7 +11,7 @@ struct Sluice: AsyncParsableCommand {
             them with server-side apply, reports drift, and steps canaries through its own proxy.
             Exit codes: 0 ok, 1 a problem found, 2 usage error.
             """,
-        subcommands: [Render.self, Source.self, Validate.self, Version.self, APIServerCommand.self]
+        subcommands: [Render.self, Source.self, Validate.self, CanaryCommand.self, Version.self, APIServerCommand.self]
     )
 
     /// Runs the chosen subcommand; usage errors exit 2 (ArgumentParser's own code is 64), as
