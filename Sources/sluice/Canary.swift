@@ -46,13 +46,8 @@ extension Sluice.CanaryCommand {
         var output: Format = .text
 
         func run() async throws {
-            let cluster = try target.cluster.connect()
-            let object: Object
-            do {
-                object = try await CanaryControl(cluster: cluster).canary(namespace: target.namespace, name: target.name)
-            } catch let failure as CanaryControl.Failure {
-                printError("error: \(failure)")
-                throw ExitCode(1)
+            let object = try await withCluster(target) { cluster in
+                try await CanaryControl(cluster: cluster).canary(namespace: target.namespace, name: target.name)
             }
             switch output {
             case .text: print(CanaryControl.report(object), terminator: "")
@@ -105,23 +100,42 @@ private func request(_ action: CanaryAction, _ target: CanaryTarget, _ options: 
     } catch {
         throw ValidationError("--wait: \(error)")
     }
-    let control = CanaryControl(cluster: try target.cluster.connect())
-    do {
+    try await withCluster(target) { cluster in
+        let control = CanaryControl(cluster: cluster)
         try await control.request(action, namespace: target.namespace, name: target.name)
-    } catch let failure as CanaryControl.Failure {
+        let name = "Canary \(target.namespace)/\(target.name)"
+        guard timeout > .zero else {
+            print("\(name): \(action.rawValue) requested (\(CanaryAction.annotation)=\(action.rawValue))")
+            return
+        }
+        guard try await control.waitUntilConsumed(namespace: target.namespace, name: target.name, timeout: timeout) else {
+            printError("\(name): \(action.rawValue) requested, but no agent took it within \(options.wait); is `sluice run` running?")
+            throw ExitCode(1)
+        }
+        let object = try await control.canary(namespace: target.namespace, name: target.name)
+        print("\(name): \(action.rawValue) taken")
+        print(CanaryControl.report(object), terminator: "")
+    }
+}
+
+/// Runs `body` with a client for the target's cluster, closed afterwards whatever happens; a
+/// missing Canary exits 1 with its name.
+private func withCluster<T>(_ target: CanaryTarget, _ body: (KubeCluster) async throws -> T) async throws -> T {
+    let cluster = try target.cluster.connect()
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body(cluster))
+    } catch {
+        result = .failure(error)
+    }
+    try? await cluster.shutdown()
+    switch result {
+    case .success(let value):
+        return value
+    case .failure(let failure as CanaryControl.Failure):
         printError("error: \(failure)")
         throw ExitCode(1)
+    case .failure(let error):
+        throw error
     }
-    let name = "Canary \(target.namespace)/\(target.name)"
-    guard timeout > .zero else {
-        print("\(name): \(action.rawValue) requested (\(CanaryAction.annotation)=\(action.rawValue))")
-        return
-    }
-    guard try await control.waitUntilConsumed(namespace: target.namespace, name: target.name, timeout: timeout) else {
-        printError("\(name): \(action.rawValue) requested, but no agent took it within \(options.wait); is `sluice run` running?")
-        throw ExitCode(1)
-    }
-    let object = try await control.canary(namespace: target.namespace, name: target.name)
-    print("\(name): \(action.rawValue) taken")
-    print(CanaryControl.report(object), terminator: "")
 }

@@ -26,8 +26,14 @@ struct CanaryCommandTests {
     /// Checks the command was taken: the status moved and the annotation is gone.
     func expectTaken(_ harness: RolloutHarness, _ what: String, sourceLocation: Testing.SourceLocation = #_sourceLocation, _ condition: @escaping (CanaryStatus) -> Bool) async throws {
         try await harness.waitForStatus(what, sourceLocation: sourceLocation, condition)
-        let control = CanaryControl(cluster: harness.cluster)
-        #expect(try await control.waitUntilConsumed(namespace: "demo", name: "shop", timeout: .seconds(10)), "the annotation was removed", sourceLocation: sourceLocation)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(10))
+        var annotations = try await harness.cluster.get(CanaryControl.reference(namespace: "demo", name: "shop")).annotations
+        while annotations[CanaryAction.annotation] != nil, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            annotations = try await harness.cluster.get(CanaryControl.reference(namespace: "demo", name: "shop")).annotations
+        }
+        #expect(annotations[CanaryAction.annotation] == nil, "the annotation was removed: \(annotations)", sourceLocation: sourceLocation)
     }
 
     @Test("kubectl annotate: pause, resume, promote, then abort a new rollout")

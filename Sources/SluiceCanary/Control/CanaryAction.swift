@@ -18,6 +18,10 @@ public enum CanaryAction: String, Sendable, Hashable, CaseIterable {
     /// The annotation that carries a command.
     public static let annotation = "sluice.dev/canary-action"
 
+    /// The value the controller gives the annotation for a moment while removing it (and leaves,
+    /// should the removal fail): the command was carried out.
+    public static let taken = "taken"
+
     /// Reads an annotation value (`pause`, ` Promote `); nil for anything else.
     public init?(annotation value: String) {
         let trimmed = value.trimmingCharacters(in: .whitespaces).lowercased()
@@ -74,7 +78,8 @@ public struct CanaryControl: Sendable {
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
             let object = try await canary(namespace: namespace, name: name)
-            if object.annotations[CanaryAction.annotation] == nil { return true }
+            let value = object.annotations[CanaryAction.annotation]
+            if value == nil || value == CanaryAction.taken { return true }
             try await clock.sleep(for: every)
         }
         return false

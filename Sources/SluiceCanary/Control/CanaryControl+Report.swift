@@ -23,7 +23,7 @@ extension CanaryControl {
             lines.append("weights: " + weights.map { "\($0.name) \($0.weight)" }.joined(separator: " / "))
         }
         if let time = status?.lastTransitionTime { lines.append("last transition: \(time)") }
-        if let action = object.annotations[CanaryAction.annotation] {
+        if let action = object.annotations[CanaryAction.annotation], action != CanaryAction.taken {
             lines.append("pending action: \(action) (not yet taken by the agent)")
         }
         for condition in status?.conditions ?? [] {

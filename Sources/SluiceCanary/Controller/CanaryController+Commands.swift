@@ -37,7 +37,8 @@ extension CanaryController {
             pendingCommands[key] = nil
             return
         }
-        guard consumedActions[key] != value else { return }
+        // `taken` is the controller's own mark while it removes a command it carried out.
+        guard consumedActions[key] != value, value != CanaryAction.taken else { return }
         // Before this Canary's first sync since start there is no rollout to command yet.
         guard machines[key] != nil, tracked[key] != nil else {
             pendingCommands[key] = object
@@ -77,13 +78,15 @@ extension CanaryController {
     }
 
     /// Removes the annotation with two applies: the first takes the field over from whoever set
-    /// it (kubectl, the CLI), the second drops it; no other writer of the Canary is touched.
+    /// it (kubectl, the CLI) by writing `CanaryAction.taken` — a different value, since under
+    /// server-side apply an equal value would only be co-owned — and the second drops it, now
+    /// that no one else owns it. No other field of the Canary is touched.
     func removeAnnotation(_ key: Key, value: String) async {
         let owned = Object([
             "apiVersion": .string(Canary.apiVersion), "kind": "Canary",
             "metadata": [
                 "name": .string(key.name), "namespace": .string(key.namespace),
-                "annotations": [CanaryAction.annotation: .string(value)],
+                "annotations": [CanaryAction.annotation: .string(CanaryAction.taken)],
             ],
         ])
         let released = Object([

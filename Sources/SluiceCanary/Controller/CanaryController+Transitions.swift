@@ -98,7 +98,8 @@ extension CanaryController {
             do {
                 try await cluster.createEvent(record, fieldManager: configuration.fieldManager)
             } catch {
-                logger.warning("cannot record Event \(event.reason) on \(key): \(error)")
+                // 404: the Canary's namespace is created by the sync under way; kept for the next tick.
+                if (error as? APIError)?.code != 404 { logger.warning("cannot record Event \(event.reason) on \(key): \(error)") }
                 tracked[key]?.pendingEvents.insert(contentsOf: events[index...], at: 0)
                 return
             }

@@ -58,7 +58,9 @@ final class RolloutHarness: Sendable {
     ) {
         self.directory = directory
         self.cluster = cluster
-        self.engine = SyncEngine(cluster: cluster)
+        var schemas = KindCatalog.builtInSchemas
+        schemas.add(crd: CanarySpec.customResourceDefinition)
+        self.engine = SyncEngine(cluster: cluster, schemas: schemas)
         self.proxy = proxy
         self.blue = blue
         self.green = green
@@ -70,6 +72,8 @@ final class RolloutHarness: Sendable {
     static func start(green behaviour: Upstream.Behaviour = .init(), options: CanaryOptions = CanaryOptions()) async throws -> RolloutHarness {
         let directory = try TemporaryDirectory("sluice-canary")
         let cluster = try await EmbeddedCluster(dataDirectory: directory.url)
+        // As the agent's bootstrap does: the Canary CRD is installed, not synced from Git.
+        _ = try await cluster.serverSideApply(CanarySpec.customResourceDefinition, options: ApplyOptions(fieldManager: "sluice-agent", force: true))
         let credentials = try ServerCredentials.loadOrCreate(in: directory.url)
         let server = APIServer(cluster: cluster, credentials: credentials, configuration: .init(host: "127.0.0.1", port: 0))
         let running = try await server.bind(writingKubeconfigInto: directory.url)
@@ -217,7 +221,7 @@ final class RolloutHarness: Sendable {
               minRequests: \(options.minRequests)
               failureLimit: \(options.failureLimit)
             """
-        return [CanarySpec.customResourceDefinition] + (try! YAMLDecoder().objects(text, file: "revision.yaml"))
+        return try! YAMLDecoder().objects(text, file: "revision.yaml")
     }
 
     // MARK: - Reading what happened
@@ -250,7 +254,7 @@ final class RolloutHarness: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("timed out waiting for \(what); last status: phase \(last.phase?.rawValue ?? "-") step \(last.step.map(String.init) ?? "-"), history \(last.history?.map(\.event) ?? [])", sourceLocation: sourceLocation)
+        Issue.record("timed out waiting for \(what); last status: phase \(last.phase?.rawValue ?? "-") step \(last.step.map(String.init) ?? "-"), history \(last.history?.map(\.event) ?? []); sync errors: \(state.withLock { $0.syncErrors })", sourceLocation: sourceLocation)
         return last
     }
 
