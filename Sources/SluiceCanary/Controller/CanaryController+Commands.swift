@@ -14,9 +14,7 @@ extension CanaryController {
                     case .added(let object), .modified(let object):
                         await command(from: object)
                     case .deleted(let object):
-                        let key = Key(namespace: object.namespace ?? "default", name: object.name)
-                        consumedActions[key] = nil
-                        pendingCommands[key] = nil
+                        forget(Key(namespace: object.namespace ?? "default", name: object.name))
                     case .bookmark:
                         break
                     }

@@ -111,8 +111,6 @@ public actor CanaryController<C: Clock> where C.Duration == Duration {
         let (objects, outcomes) = CanaryOverlay<C>().apply(
             to: desired, revision: revision, live: { live[Self.liveKey($0)] }, machines: &machines, at: now)
 
-        let present = Set(outcomes.map(\.canary))
-        for key in tracked.keys where !present.contains(key) { forget(key) }
         for outcome in outcomes {
             let key = outcome.canary
             if let problem = outcome.problem {
@@ -172,7 +170,9 @@ public actor CanaryController<C: Clock> where C.Duration == Duration {
         "\(reference.kind)/\(reference.namespace ?? "default")/\(reference.name)"
     }
 
-    private func forget(_ key: Key) {
+    /// Drops a Canary deleted from the cluster (pruned when it left Git). Not done when a
+    /// revision lacks it: the agent syncs several targets, each with its own Canaries.
+    func forget(_ key: Key) {
         tracked[key] = nil
         machines[key] = nil
         consumedActions[key] = nil

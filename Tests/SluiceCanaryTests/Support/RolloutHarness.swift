@@ -33,6 +33,8 @@ final class RolloutHarness: Sendable {
         var serving: [Int] = []
         var controller: CanaryController<ContinuousClock>?
         var syncErrors: [String] = []
+        /// Set by `stop()`: a sync asked for afterwards (a controller still winding down) does nothing.
+        var stopped = false
     }
 
     let directory: TemporaryDirectory
@@ -116,7 +118,8 @@ final class RolloutHarness: Sendable {
     }
 
     private func syncNow() async {
-        let (revision, weights, controller) = state.withLock { ($0.revision, $0.weights, $0.controller) }
+        let (revision, weights, controller, stopped) = state.withLock { ($0.revision, $0.weights, $0.controller, $0.stopped) }
+        guard !stopped else { return }
         var objects = objects(blue: weights.blue, green: weights.green)
         if let controller { objects = await controller.overlay(objects, revision: revision) }
         do {
@@ -281,6 +284,9 @@ final class RolloutHarness: Sendable {
     var metricsText: String { registry.emitToString() }
 
     func stop() async {
+        state.withLock { $0.stopped = true }
+        // Waits for a sync under way: it must not install a table into a stopped proxy.
+        await serial.run {}
         apiServer.cancel()
         try? await proxy.shutdown()
         await blue.stop()

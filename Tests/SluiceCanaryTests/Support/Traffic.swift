@@ -9,30 +9,39 @@ final class Traffic: Sendable {
     /// How many requests each backend answered while `weights` served.
     func counts(at weights: [Int]) -> [String: Int] { tallies.withLock { $0[weights] ?? [:] } }
 
-    static func start(_ harness: RolloutHarness) async -> Traffic {
+    /// Starts `connections` clients, each sending one request after the other.
+    static func start(_ harness: RolloutHarness, connections: Int = 2) async -> Traffic {
         let traffic = Traffic()
         let port = await harness.proxy.boundPort(listenerPort: 80) ?? 0
         let loop = Task {
-            var connection: TestConnection?
-            while !Task.isCancelled {
-                do {
-                    if connection == nil { connection = try await TestConnection.connect(port: port) }
-                    let before = harness.state.withLock { $0.serving }
-                    let response = try await connection!.get("/load", host: RolloutHarness.host)
-                    let after = harness.state.withLock { $0.serving }
-                    guard before == after else { continue }
-                    let answer = response.status == 200 ? response.body : "\(response.body) \(response.status)"
-                    traffic.tallies.withLock { $0[before, default: [:]][answer, default: 0] += 1 }
-                } catch {
-                    await connection?.close()
-                    connection = nil
-                    try? await Task.sleep(for: .milliseconds(10))
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<connections {
+                    group.addTask { await traffic.drive(harness, port: port) }
                 }
             }
-            await connection?.close()
         }
         traffic.task.withLock { $0 = loop }
         return traffic
+    }
+
+    private func drive(_ harness: RolloutHarness, port: Int) async {
+        var connection: TestConnection?
+        while !Task.isCancelled {
+            do {
+                if connection == nil { connection = try await TestConnection.connect(port: port) }
+                let before = harness.state.withLock { $0.serving }
+                let response = try await connection!.get("/load", host: RolloutHarness.host)
+                let after = harness.state.withLock { $0.serving }
+                guard before == after else { continue }
+                let answer = response.status == 200 ? response.body : "\(response.body) \(response.status)"
+                tallies.withLock { $0[before, default: [:]][answer, default: 0] += 1 }
+            } catch {
+                await connection?.close()
+                connection = nil
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        await connection?.close()
     }
 
     func stop() async {
