@@ -9,14 +9,16 @@ final class Traffic: Sendable {
     /// How many requests each backend answered while `weights` served.
     func counts(at weights: [Int]) -> [String: Int] { tallies.withLock { $0[weights] ?? [:] } }
 
-    /// Starts `connections` clients, each sending one request after the other.
-    static func start(_ harness: RolloutHarness, connections: Int = 2) async -> Traffic {
+    /// Starts `connections` clients, each sending one request after the other, `pause` apart:
+    /// a few hundred requests a second, not all the machine has (the package's timing tests run
+    /// beside these).
+    static func start(_ harness: RolloutHarness, connections: Int = 1, pause: Duration = .milliseconds(3)) async -> Traffic {
         let traffic = Traffic()
         let port = await harness.proxy.boundPort(listenerPort: 80) ?? 0
         let loop = Task {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<connections {
-                    group.addTask { await traffic.drive(harness, port: port) }
+                    group.addTask { await traffic.drive(harness, port: port, pause: pause) }
                 }
             }
         }
@@ -24,7 +26,7 @@ final class Traffic: Sendable {
         return traffic
     }
 
-    private func drive(_ harness: RolloutHarness, port: Int) async {
+    private func drive(_ harness: RolloutHarness, port: Int, pause: Duration) async {
         var connection: TestConnection?
         while !Task.isCancelled {
             do {
@@ -35,6 +37,7 @@ final class Traffic: Sendable {
                 guard before == after else { continue }
                 let answer = response.status == 200 ? response.body : "\(response.body) \(response.status)"
                 tallies.withLock { $0[before, default: [:]][answer, default: 0] += 1 }
+                try await Task.sleep(for: pause)
             } catch {
                 await connection?.close()
                 connection = nil
