@@ -69,7 +69,9 @@ extension CanaryEndToEnd {
         }
 
         func rollback(green behaviour: Upstream.Behaviour, maxLatency: String, evidence: String) async throws {
-            let harness = try await RolloutHarness.start(green: behaviour, options: .init(interval: "2s", maxLatency: maxLatency))
+            let hook = try await Upstream.start(name: "alerts")
+            let harness = try await RolloutHarness.start(
+                green: behaviour, options: .init(interval: "2s", maxLatency: maxLatency, webhook: "http://127.0.0.1:\(hook.port)/canary"))
             let controller = harness.makeController()
             await harness.commit("main@sha1:r1", blue: 100, green: 0)
             let running = Task { try await controller.run() }
@@ -91,6 +93,17 @@ extension CanaryEndToEnd {
             #expect(failed.message.contains(evidence), "\(failed.message)")
             #expect(harness.metricsText.contains(#"sluice_canary_rollbacks_total{canary="demo/shop",reason="RolloutFailed"} 1"#))
             #expect(harness.metricsText.contains(#"sluice_canary_phase{canary="demo/shop"} 4"#))
+            // The webhook, as for drift: one POST for the one rollback.
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(10))
+            while hook.bodies.isEmpty, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(hook.bodies.count == 1)
+            let alert = try JSONSerialization.jsonObject(with: Data((hook.bodies.first ?? "{}").utf8)) as? [String: Any]
+            #expect(alert?["status"] as? String == "firing")
+            #expect(alert?["reason"] as? String == "RolloutFailed")
+            #expect(alert?["canary"] as? String == "demo/shop")
+            #expect(alert?["revision"] as? String == "main@sha1:r2")
+            #expect((alert?["message"] as? String)?.contains(evidence) == true)
 
             // The same revision again (the next poll) is not retried: no new step, blue keeps it all.
             let greenBefore = harness.green.requests
@@ -105,7 +118,9 @@ extension CanaryEndToEnd {
             _ = await running.result
             #expect(harness.green.requests == greenBefore, "no traffic to green after the rollback")
             expectSplit(traffic.counts(at: [100, 0]), weights: [100, 0])
+            #expect(hook.bodies.count == 1, "not sent again for the same revision")
             await harness.stop()
+            await hook.stop()
         }
 
         @Test("a green answering 500 is rolled back to the stable weights within failureLimit checks")

@@ -18,14 +18,27 @@ extension CanaryController {
         case .record(let change):
             (transition, weights) = (change, tracked[key]?.backends.map(\.weight) ?? [])
         }
-        record(transition, weights: weights, for: key)
+        let event = record(transition, weights: weights, for: key)
         await flush(key)
         if case .apply = action, sync { await requestSync() }
+        switch transition {
+        case .rolledBack, .aborted:
+            // After the weights went back: a slow webhook must not hold the rollback up.
+            if let event {
+                let body = CanaryAlerts.body(
+                    reason: event.reason, canary: "\(key.namespace)/\(key.name)", revision: machines[key]?.revision,
+                    message: event.message, time: Date())
+                await configuration.alerts.post(body, logger: logger)
+            }
+        case .appliedAtOnce, .started, .advanced, .promoted, .checkFailed, .paused, .resumed:
+            break
+        }
     }
 
     /// Brings the tracked status, the window and the metrics up to date after `transition`.
-    func record(_ transition: RolloutTransition, weights: [Int], for key: Key) {
-        guard var entry = tracked[key], let machine = machines[key] else { return }
+    @discardableResult
+    func record(_ transition: RolloutTransition, weights: [Int], for key: Key) -> CanaryEvent? {
+        guard var entry = tracked[key], let machine = machines[key] else { return nil }
         let now = clock.now
         let name = "\(key.namespace)/\(key.name)"
         switch transition {
@@ -67,6 +80,7 @@ extension CanaryController {
         case .appliedAtOnce, .started, .advanced, .promoted, .paused, .resumed:
             logger.info("\(event.reason): \(event.message)", metadata: ["canary": "\(name)"])
         }
+        return event
     }
 
     /// Writes the status and the Events not yet written. A Canary not in the cluster yet (the

@@ -27,10 +27,17 @@ public actor CanaryController<C: Clock> where C.Duration == Duration {
         /// The longest a probe may take when its `expect.maxLatency` does not say.
         public var probeTimeout: Duration
 
-        public init(tick: Duration = .milliseconds(100), fieldManager: String = "sluice-canary", probeTimeout: Duration = .seconds(5)) {
+        /// Where rollbacks are POSTed besides the Event and the metric.
+        public var alerts: CanaryAlerts
+
+        public init(
+            tick: Duration = .milliseconds(100), fieldManager: String = "sluice-canary", probeTimeout: Duration = .seconds(5),
+            alerts: CanaryAlerts = CanaryAlerts()
+        ) {
             self.tick = tick
             self.fieldManager = fieldManager
             self.probeTimeout = probeTimeout
+            self.alerts = alerts
         }
     }
 

@@ -16,6 +16,7 @@ final class Upstream: Sendable {
     private let channel: any Channel
     private let behaviour: Mutex<Behaviour>
     private let answered = Mutex(0)
+    private let received = Mutex<[String]>([])
 
     private init(name: String, channel: any Channel, behaviour: Behaviour) {
         self.name = name
@@ -26,6 +27,8 @@ final class Upstream: Sendable {
 
     /// Requests answered so far.
     var requests: Int { answered.withLock { $0 } }
+    /// The bodies of the requests answered so far (a webhook receiver's view).
+    var bodies: [String] { received.withLock { $0 } }
 
     func set(_ behaviour: Behaviour) { self.behaviour.withLock { $0 = behaviour } }
 
@@ -49,8 +52,9 @@ final class Upstream: Sendable {
         try? await channel.close()
     }
 
-    fileprivate func answer() -> Behaviour {
+    fileprivate func answer(body: String) -> Behaviour {
         answered.withLock { $0 += 1 }
+        received.withLock { $0.append(body) }
         return behaviour.withLock { $0 }
     }
 
@@ -65,9 +69,20 @@ final class Upstream: Sendable {
             self.upstream = upstream
         }
 
+        private var requestBody = ""
+
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            guard case .end = unwrapInboundIn(data) else { return }
-            let behaviour = upstream()?.answer() ?? Behaviour()
+            switch unwrapInboundIn(data) {
+            case .head:
+                requestBody = ""
+                return
+            case .body(let buffer):
+                requestBody += String(buffer: buffer)
+                return
+            case .end:
+                break
+            }
+            let behaviour = upstream()?.answer(body: requestBody) ?? Behaviour()
             let body = context.channel.allocator.buffer(string: name)
             let head = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: behaviour.status),
