@@ -16,7 +16,7 @@ extension CanaryEndToEnd {
         /// A harness whose steps never pass on their own (a minute each), with a rollout under way.
         func progressing() async throws -> (RolloutHarness, Task<Void, any Error>) {
             // Probes that only fail a broken green: commands, not checks, move this rollout.
-            let harness = try await RolloutHarness.start(options: .init(interval: "60s", maxLatency: "10s", failureLimit: 5))
+            let harness = try await RolloutHarness.start(options: .init(interval: "60s", every: "500ms", maxLatency: "10s", failureLimit: 5))
             let controller = harness.makeController()
             await harness.commit("main@sha1:r1", blue: 100, green: 0)
             let running = Task { try await controller.run() }

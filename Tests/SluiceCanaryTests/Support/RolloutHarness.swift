@@ -96,7 +96,7 @@ final class RolloutHarness: Sendable {
         let controller = CanaryController(
             cluster: cluster, proxy: ProbeTarget { _, port in await proxy.boundPort(listenerPort: port) }, stats: proxy.stats,
             clock: ContinuousClock(), metrics: PrometheusMetricsFactory(registry: registry),
-            logger: Logger(label: "test.canary"), configuration: .init(tick: .milliseconds(50), alerts: CanaryAlerts(webhookURL: options.webhook))
+            logger: Logger(label: "test.canary"), configuration: .init(tick: .milliseconds(100), alerts: CanaryAlerts(webhookURL: options.webhook))
         ) { [self] in
             await self.sync()
         }
