@@ -11,7 +11,10 @@ struct Sluice: AsyncParsableCommand {
             them with server-side apply, reports drift, and steps canaries through its own proxy.
             Exit codes: 0 ok, 1 a problem found, 2 usage error.
             """,
-        subcommands: [Run.self, Render.self, Source.self, Validate.self, Diff.self, Apply.self, Drift.self, Version.self, APIServerCommand.self]
+        subcommands: [
+            Run.self, Render.self, Source.self, Validate.self, Diff.self, Apply.self, Drift.self, CanaryCommand.self, Version.self,
+            APIServerCommand.self,
+        ]
     )
 
     /// Runs the chosen subcommand; usage errors exit 2 (ArgumentParser's own code is 64), as

@@ -123,6 +123,12 @@ struct RolloutStateMachineTests {
         var machine = started()
         #expect(machine.promote(at: t(1)) == .apply(weights: [0, 100], .promoted(revision: "rev-2")))
         #expect(machine.phase == .promoted)
+        // The sync that applies the promotion still sees step 1's weights live: no new rollout.
+        #expect(machine.revisionArrived("rev-2", desired: [0, 100], live: [90, 10], at: t(2)) == .none)
+        #expect(machine.phase == .promoted)
+        #expect(machine.weights == nil, "Git's weights apply")
+        // Git moving again starts from what serves.
+        #expect(machine.revisionArrived("rev-3", desired: [100, 0], live: [0, 100], at: t(3)) == .apply(weights: [10, 90], .started(revision: "rev-3", step: 0)))
 
         var other = started()
         #expect(other.abort(reason: "by sluice canary abort", at: t(1))

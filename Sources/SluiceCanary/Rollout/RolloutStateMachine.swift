@@ -96,9 +96,12 @@ public struct RolloutStateMachine<C: Clock>: Sendable where C.Duration == Durati
                 return .none
             }
         case .idle, .promoted:
-            if self.revision != nil, desired == live {
+            // Git asks for what was last applied or promoted: nothing to walk through, even
+            // when the live route still lags (a promotion by hand is applied by the very sync
+            // that brings this revision here again).
+            if self.revision != nil, desired == live || desired == stableWeights {
                 self.revision = revision
-                stableWeights = live
+                stableWeights = desired
                 return .none
             }
         case .rolledBack:

@@ -1,0 +1,6 @@
+import SluiceCanary
+import SluiceSync
+
+extension DriftDetector: AppliedStateTracker {}
+
+extension CanaryController: DesiredStateOverlay {}
