@@ -57,6 +57,9 @@ extension Sluice {
         @Option(help: "HOST:PORT for GitHub/GitLab/generic push webhooks (secret from SLUICE_WEBHOOK_SECRET).")
         var webhookListen: String?
 
+        @Option(help: "URL drift (and its resolution) is POSTed to as JSON, for Alertmanager or Slack bridges.")
+        var driftWebhook: String?
+
         @Option(help: "HOST:PORT for /healthz, /readyz and /metrics.")
         var metricsListen: String = "127.0.0.1:9090"
 
@@ -128,6 +131,7 @@ extension Sluice {
                 proxy: ProxyConfiguration(bindHost: proxyBind, portOffset: listenerPortOffset, threads: max(1, proxyThreads)),
                 metricsListen: metricsListen.isEmpty ? nil : try listen(metricsListen, "--metrics-listen"),
                 webhookListen: try webhookListen.map { try listen($0, "--webhook-listen") }, webhookSecret: secret,
+                driftAlerts: DriftAlerts(webhookURL: driftWebhook),
                 demoBackends: demoBackends,
                 leaderElection: .init(
                     identity: identity ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)", leaseDuration: lease,

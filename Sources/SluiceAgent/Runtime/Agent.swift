@@ -64,10 +64,22 @@ public struct Agent: Sendable {
         }
 
         let engine = SyncEngine(cluster: cluster)
+        let drift = DriftDetector(cluster: cluster, alerts: configuration.driftAlerts, metrics: metrics, logger: logger)
+        let probeHost = configuration.proxy.bindHost == "0.0.0.0" || configuration.proxy.bindHost == "::" ? "127.0.0.1" : configuration.proxy.bindHost
+        let canary = CanaryController(
+            cluster: cluster,
+            proxy: ProbeTarget(host: probeHost) { _, listenerPort in await proxy.boundPort(listenerPort: listenerPort) },
+            stats: proxy.stats, clock: ContinuousClock(), metrics: metrics, logger: logger
+        ) {
+            // A step changed: apply the current revision again, with the new step's weights.
+            await trigger.fire(apply: true)
+        }
         let coordinator = SyncCoordinator(
             source: configuration.source, cluster: cluster, engine: engine,
             settings: .init(root: configuration.path, fallbackTarget: configuration.fallbackTarget, inventoryNamespace: configuration.systemNamespace),
-            metrics: metrics, logger: logger, isLeader: { await leadership.isLeader })
+            overlay: canary, tracker: drift, metrics: metrics, logger: logger, isLeader: { await leadership.isLeader })
+        services.append(ClosureService("drift") { try await drift.run() })
+        services.append(ClosureService("canary") { try await canary.run() })
 
         if let listen = configuration.metricsListen {
             let endpoint = OperationsEndpoint(registry: registry, proxyStats: proxy.stats, coordinator: coordinator, leadership: leadership)
@@ -87,10 +99,7 @@ public struct Agent: Sendable {
                 cluster: cluster, namespace: configuration.systemNamespace, configuration: configuration.leaderElection, logger: logger
             ) { change in
                 await leadership.set(change == .becameLeader)
-                if change == .becameLeader {
-                    await coordinator.requestApply()
-                    await trigger.fire(fetch: true)
-                }
+                if change == .becameLeader { await trigger.fire(fetch: true, apply: true) }
             }
             services.append(ClosureService("leader-election") { await loop.run() })
         } else {
@@ -110,9 +119,9 @@ public struct Agent: Sendable {
         services.append(ClosureService("sync") {
             var backoff = RetryBackoff()
             for await _ in trigger.wakeups {
-                let fetch = await trigger.takeFetch()
-                if !fetch { await coordinator.requestApply() }
-                let outcome = await coordinator.reconcile(fetch: fetch)
+                let request = await trigger.take()
+                if request.apply { await coordinator.requestApply() }
+                let outcome = await coordinator.reconcile(fetch: request.fetch)
                 if case .failed(_, let stage, _) = outcome, RetryBackoff.retryableStages.contains(stage) {
                     retry.yield(backoff.next())
                 } else {

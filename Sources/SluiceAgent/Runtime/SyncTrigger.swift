@@ -1,7 +1,13 @@
 /// Wakes the sync loop: a poll tick or a webhook asks for a fetch, a canary step or a new
-/// leadership only for an apply. Wake-ups that arrive while a sync runs fold into one.
+/// leadership for an apply of the current revision. Wake-ups that arrive while a sync runs fold
+/// into one that does everything asked.
 actor SyncTrigger {
-    private var fetchWanted = false
+    struct Request: Sendable {
+        var fetch = false
+        var apply = false
+    }
+
+    private var pending = Request()
     nonisolated let wakeups: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -9,14 +15,15 @@ actor SyncTrigger {
         (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    func fire(fetch: Bool) {
-        if fetch { fetchWanted = true }
+    func fire(fetch: Bool = false, apply: Bool = false) {
+        pending.fetch = pending.fetch || fetch
+        pending.apply = pending.apply || apply
         continuation.yield()
     }
 
-    /// Whether any wake-up since the last call asked for a fetch.
-    func takeFetch() -> Bool {
-        defer { fetchWanted = false }
-        return fetchWanted
+    /// What the wake-ups since the last call asked for.
+    func take() -> Request {
+        defer { pending = Request() }
+        return pending
     }
 }
