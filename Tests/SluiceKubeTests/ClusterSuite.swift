@@ -123,6 +123,18 @@ enum ClusterSuite {
         let event = try await cluster.createEvent(EventRecord(involved: created.reference, reason: "Synced", message: "applied"))
         #expect(event.content["reason"]?.stringValue == "Synced")
 
+        // A list-map key left out takes its schema default: a Service port without `protocol`
+        // is the TCP one, so the same manifest applied twice keeps one port and writes nothing.
+        let service = Object([
+            "apiVersion": "v1", "kind": "Service", "metadata": ["name": "web", "namespace": .string(namespace)],
+            "spec": ["ports": [["name": "http", "port": 8080]]],
+        ])
+        let first = try await cluster.serverSideApply(service, options: ApplyOptions(fieldManager: "sluice", force: true))
+        let second = try await cluster.serverSideApply(service, options: ApplyOptions(fieldManager: "sluice", force: true))
+        #expect(second[FieldPath(parsing: "spec.ports")]?.arrayValue?.count == 1)
+        #expect(second[FieldPath(parsing: "spec.ports[0].protocol")]?.stringValue == "TCP")
+        #expect(second.metadata["resourceVersion"] == first.metadata["resourceVersion"])
+
         try await cluster.delete(Self.namespace(namespace).reference, options: DeleteOptions())
     }
 }

@@ -13,12 +13,22 @@ enum StructuredMerge {
     enum ListKind {
         case atomic
         case set
-        case map(keys: [String])
+        /// `defaults`: the schema's default of each key field that has one. An item that leaves
+        /// such a key out is the item with the default (a Service port without `protocol` is the
+        /// TCP one), as structured-merge-diff keys it; otherwise applying the same manifest twice
+        /// would add a second item.
+        case map(keys: [String], defaults: [String: JSONValue])
 
         init(_ schema: StructuralSchema?) {
             switch schema?.listType {
             case "set": self = .set
-            case "map": self = .map(keys: schema?.listMapKeys ?? [])
+            case "map":
+                let keys = schema?.listMapKeys ?? []
+                var defaults: [String: JSONValue] = [:]
+                for key in keys {
+                    if let value = schema?.items?.properties[key]?.defaultValue { defaults[key] = value }
+                }
+                self = .map(keys: keys, defaults: defaults)
             default: self = .atomic
             }
         }
@@ -38,9 +48,9 @@ enum StructuredMerge {
         switch kind {
         case .atomic: return .index(index)
         case .set: return .value(item.jsonText())
-        case .map(let keys):
+        case .map(let keys, let defaults):
             var members = OrderedDictionary<String, JSONValue>()
-            for key in keys.sorted() { if let value = item[key] { members[key] = value } }
+            for key in keys.sorted() { if let value = item[key] ?? defaults[key] { members[key] = value } }
             return .key(JSONValue.object(members).jsonText())
         }
     }
