@@ -63,6 +63,43 @@ struct SyncEngineTests {
         _ = directory
     }
 
+    @Test("a CRD and its custom resources in one revision: the CRD is applied and Established first")
+    func customResourceDefinitionFirst() async throws {
+        let (engine, cluster, directory) = try await engine()
+        let objects = try YAMLDecoder().objects("""
+            apiVersion: example.test/v1
+            kind: Widget
+            metadata: {name: w, namespace: default}
+            spec: {size: 3}
+            ---
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: widgets.example.test}
+            spec:
+              group: example.test
+              scope: Namespaced
+              names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec: {type: object, properties: {size: {type: integer, maximum: 10}}}
+            """, file: "crd.yaml")
+        let result = try await engine.sync(objects, revision: "r1", target: SyncTarget(name: "crd"))
+        #expect(result.changes.entries.map(\.description) == [
+            "CustomResourceDefinition/widgets.example.test created", "Widget/default/w created",
+        ])
+        let crd = try await cluster.get(objects[1].reference)
+        let conditions = crd[FieldPath(parsing: "status.conditions")]?.arrayValue ?? []
+        #expect(conditions.contains { $0["type"]?.stringValue == "Established" && $0["status"]?.stringValue == "True" })
+        #expect(try await engine.sync(objects, revision: "r1", target: SyncTarget(name: "crd")).changes.summary == "2 unchanged")
+        _ = directory
+    }
+
     @Test("a changed weight is configured; the inventory records what was applied")
     func configure() async throws {
         let (engine, cluster, directory) = try await engine()

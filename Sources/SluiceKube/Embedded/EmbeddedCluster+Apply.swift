@@ -193,7 +193,10 @@ extension EmbeddedCluster {
         metadata["resourceVersion"] = .string(String(version))
         object = Self.canonical(object.setting("metadata", .object(metadata)), served)
         try commit(key, object, version: version, type: live == nil ? "ADDED" : "MODIFIED")
-        if served.entry.kind == "CustomResourceDefinition" { registerCRD(object) }
+        if served.entry.kind == "CustomResourceDefinition" {
+            registerCRD(object)
+            object = try establish(object, served: served)
+        }
         return (object, live == nil)
     }
 
