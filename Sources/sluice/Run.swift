@@ -57,8 +57,8 @@ extension Sluice {
         @Option(help: "HOST:PORT for GitHub/GitLab/generic push webhooks (secret from SLUICE_WEBHOOK_SECRET).")
         var webhookListen: String?
 
-        @Option(help: "URL drift (and its resolution) is POSTed to as JSON, for Alertmanager or Slack bridges.")
-        var driftWebhook: String?
+        @Option(help: "URL drift, its resolution and canary rollbacks are POSTed to as JSON (Alertmanager or Slack bridges).")
+        var alertWebhook: String?
 
         @Option(help: "HOST:PORT for /healthz, /readyz and /metrics.")
         var metricsListen: String = "127.0.0.1:9090"
@@ -131,7 +131,7 @@ extension Sluice {
                 proxy: ProxyConfiguration(bindHost: proxyBind, portOffset: listenerPortOffset, threads: max(1, proxyThreads)),
                 metricsListen: metricsListen.isEmpty ? nil : try listen(metricsListen, "--metrics-listen"),
                 webhookListen: try webhookListen.map { try listen($0, "--webhook-listen") }, webhookSecret: secret,
-                driftAlerts: DriftAlerts(webhookURL: driftWebhook),
+                alertWebhook: alertWebhook,
                 demoBackends: demoBackends,
                 leaderElection: .init(
                     identity: identity ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)", leaseDuration: lease,

@@ -69,6 +69,34 @@ struct AgentEndToEndTests {
             #expect(byPoll != nil && byPoll! < .seconds(5), "poll to served: \(String(describing: byPoll))")
             print("agent e2e: webhook → served \(byWebhook.map { "\($0)" } ?? "never"), push → served by a 3 s poll \(byPoll.map { "\($0)" } ?? "never")")
 
+            // A kubectl edit of a weight is drift: reported with the field named, and (the target's
+            // drift mode being `correct`) put back.
+            let kubeconfig = data.path("state/kubeconfig").path
+            let edit = try await Shell.outcomeOnThread([
+                // What `kubectl edit` sends for a custom resource: a merge patch (lists go whole).
+                "kubectl", "--kubeconfig", kubeconfig, "-n", "e2e", "patch", "httproute", "app", "--type=merge", "-p",
+                #"{"spec":{"rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/v3"}}],"filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"set":[{"name":"x-stage","value":"three"}]}}],"backendRefs":[{"name":"app","port":8080,"weight":7}]}]}}"#,
+            ])
+            #expect(edit.status == 0, "\(edit.errorOutput)")
+            let driftCluster = try KubeCluster(Kubeconfig.load(path: kubeconfig))
+            defer { Task { try await driftCluster.shutdown() } }
+            let eventKind = ResourceKind(group: "", version: "v1", kind: "Event", plural: "events", namespaced: true)
+            let driftReported = await eventually(timeout: .seconds(10)) {
+                let events = try? await driftCluster.list(eventKind, namespace: "e2e", options: ListOptions())
+                return events?.items.contains { event in
+                    event[FieldPath(parsing: "reason")]?.stringValue == "DriftDetected"
+                        && (event[FieldPath(parsing: "message")]?.stringValue ?? "").contains("spec.rules[0].backendRefs[0].weight")
+                } == true
+            }
+            #expect(driftReported != nil && driftReported! < .seconds(2), "drift event after \(String(describing: driftReported)):\n\(agent.output.suffix(2000))")
+            let restored = await eventually(timeout: .seconds(10)) {
+                let route = try? await driftCluster.get(
+                    ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "e2e", name: "app"))
+                return route?[FieldPath(parsing: "spec.rules[0].backendRefs[0].weight")]?.integerValue == 1
+            }
+            #expect(restored != nil, "the drifted weight was not corrected")
+            print("agent e2e: kubectl edit → DriftDetected event \(driftReported.map { "\($0)" } ?? "never")")
+
             // A broken revision: nothing of it reaches the cluster, v3 keeps serving, it is reported.
             app.path = "/v4"
             app.weight = 2_000_000

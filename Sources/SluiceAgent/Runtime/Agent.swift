@@ -64,12 +64,13 @@ public struct Agent: Sendable {
         }
 
         let engine = SyncEngine(cluster: cluster)
-        let drift = DriftDetector(cluster: cluster, alerts: configuration.driftAlerts, metrics: metrics, logger: logger)
+        let drift = DriftDetector(cluster: cluster, alerts: DriftAlerts(webhookURL: configuration.alertWebhook), metrics: metrics, logger: logger)
         let probeHost = configuration.proxy.bindHost == "0.0.0.0" || configuration.proxy.bindHost == "::" ? "127.0.0.1" : configuration.proxy.bindHost
         let canary = CanaryController(
             cluster: cluster,
             proxy: ProbeTarget(host: probeHost) { _, listenerPort in await proxy.boundPort(listenerPort: listenerPort) },
-            stats: proxy.stats, clock: ContinuousClock(), metrics: metrics, logger: logger
+            stats: proxy.stats, clock: ContinuousClock(), metrics: metrics, logger: logger,
+            configuration: .init(alerts: CanaryAlerts(webhookURL: configuration.alertWebhook))
         ) {
             // A step changed: apply the current revision again, with the new step's weights.
             await trigger.fire(apply: true)

@@ -43,8 +43,9 @@ public struct AgentConfiguration: Sendable {
     public var webhookListen: Listen?
     /// The shared secret webhook deliveries are checked with.
     public var webhookSecret: String?
-    /// Where drift is reported besides Events, logs and metrics (a generic JSON webhook).
-    public var driftAlerts: DriftAlerts
+    /// Where drift and canary rollbacks are POSTed as JSON besides Events, logs and metrics
+    /// (Alertmanager or Slack bridges); nil for none.
+    public var alertWebhook: String?
     /// Starts the blue and green demo upstreams example-repo points at.
     public var demoBackends: Bool
     /// The namespace of the inventories, the leader Lease and the agent's Events.
@@ -55,7 +56,7 @@ public struct AgentConfiguration: Sendable {
         source: RevisionSource, path: String, fallbackTarget: AgentTarget, interval: Duration? = nil,
         kubeconfig: Kubeconfig? = nil, dataDirectory: URL, apiListen: Listen = Listen(host: "127.0.0.1", port: 6443),
         proxy: ProxyConfiguration = ProxyConfiguration(), metricsListen: Listen? = nil, webhookListen: Listen? = nil,
-        webhookSecret: String? = nil, driftAlerts: DriftAlerts = DriftAlerts(), demoBackends: Bool = false, systemNamespace: String = "sluice-system",
+        webhookSecret: String? = nil, alertWebhook: String? = nil, demoBackends: Bool = false, systemNamespace: String = "sluice-system",
         leaderElection: LeaderLoop.Elector.Configuration
     ) {
         self.source = source
@@ -69,7 +70,7 @@ public struct AgentConfiguration: Sendable {
         self.metricsListen = metricsListen
         self.webhookListen = webhookListen
         self.webhookSecret = webhookSecret
-        self.driftAlerts = driftAlerts
+        self.alertWebhook = alertWebhook
         self.demoBackends = demoBackends
         self.systemNamespace = systemNamespace
         self.leaderElection = leaderElection
