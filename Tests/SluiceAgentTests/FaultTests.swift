@@ -32,11 +32,11 @@ struct FaultTests {
         }.joined(separator: "\n---\n")
     }
 
-    @Test("the API server killed mid-apply: the agent retries with backoff and finishes when it returns")
-    func apiServerGoneMidApply() async throws {
+    /// The demo app and 400 more routes: an apply that takes long enough to be interrupted.
+    static func repositoryWith401Routes() throws -> TestRepository {
         let repository = try TestRepository()
         try DemoApp(upstreamPort: 9).write(to: repository)
-        try repository.write("app/extra.yaml", Self.extraRoutes(400))
+        try repository.write("app/extra.yaml", extraRoutes(400))
         try repository.write("app/kustomization.yaml", """
             apiVersion: kustomize.config.k8s.io/v1beta1
             kind: Kustomization
@@ -47,6 +47,12 @@ struct FaultTests {
               - extra.yaml
             """)
         try repository.commit("401 routes")
+        return repository
+    }
+
+    @Test("the API server killed mid-apply: the agent retries with backoff and finishes when it returns")
+    func apiServerGoneMidApply() async throws {
+        let repository = try Self.repositoryWith401Routes()
         let daemon = try GitDaemon.start(exporting: repository.root)
         defer { daemon.stop() }
 
@@ -142,19 +148,7 @@ struct FaultTests {
 
     @Test("the agent killed with SIGKILL mid-apply on the embedded default: a restart recovers the store and finishes")
     func agentKilledMidApply() async throws {
-        let repository = try TestRepository()
-        try DemoApp(upstreamPort: 9).write(to: repository)
-        try repository.write("app/extra.yaml", Self.extraRoutes(400))
-        try repository.write("app/kustomization.yaml", """
-            apiVersion: kustomize.config.k8s.io/v1beta1
-            kind: Kustomization
-            namespace: e2e
-            resources:
-              - namespace.yaml
-              - app.yaml
-              - extra.yaml
-            """)
-        try repository.commit("401 routes")
+        let repository = try Self.repositoryWith401Routes()
         let daemon = try GitDaemon.start(exporting: repository.root)
         defer { daemon.stop() }
 
