@@ -4,6 +4,7 @@ import Logging
 import SluiceKube
 import SluiceModel
 import SluiceProxy
+import SluiceSync
 
 /// Runs every Canary of the synced revisions: overlays the current step's weights on the route
 /// before each apply (`overlay`), sends the probes through the proxy core, reads the proxy's
