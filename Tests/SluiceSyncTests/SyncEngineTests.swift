@@ -100,6 +100,41 @@ struct SyncEngineTests {
         _ = directory
     }
 
+    @Test("an immutable field: a clear error naming the object, or delete and re-create with sluice.dev/force: enabled")
+    func immutableField() async throws {
+        let (engine, cluster, directory) = try await engine()
+        func gatewayClass(_ controller: String, force: Bool = false) -> [Object] {
+            let annotations = force ? "\n  annotations: {sluice.dev/force: enabled}" : ""
+            return try! YAMLDecoder().objects("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata:
+                  name: edge\(annotations)
+                spec: {controllerName: \(controller)}
+                """, file: "class.yaml")
+        }
+        let target = SyncTarget(name: "immutable")
+        _ = try await engine.sync(gatewayClass("example.test/one"), revision: "r1", target: target)
+        let uid = try await cluster.get(gatewayClass("x")[0].reference).metadata["uid"]
+        do {
+            _ = try await engine.sync(gatewayClass("example.test/two"), revision: "r2", target: target)
+            Issue.record("a change of an immutable field was accepted")
+        } catch {
+            guard case .immutableField(let object, let underlying) = error else {
+                Issue.record("unexpected error: \(error)")
+                return
+            }
+            #expect(object.name == "edge")
+            #expect("\(underlying)".contains("spec.controllerName") && "\(underlying)".contains("Value is immutable"), "\(underlying)")
+        }
+        let recreated = try await engine.sync(gatewayClass("example.test/two", force: true), revision: "r3", target: target)
+        #expect(recreated.changes.summary == "1 configured")
+        let live = try await cluster.get(gatewayClass("x")[0].reference)
+        #expect(live[FieldPath(parsing: "spec.controllerName")]?.stringValue == "example.test/two")
+        #expect(live.metadata["uid"] != uid, "deleted and created anew")
+        _ = directory
+    }
+
     @Test("a changed weight is configured; the inventory records what was applied")
     func configure() async throws {
         let (engine, cluster, directory) = try await engine()

@@ -164,7 +164,9 @@ extension EmbeddedCluster {
             return entry
         }
         var object = candidate.setting("apiVersion", .string(served.entry.apiVersion)).setting("kind", .string(served.entry.kind))
-        if let errors = schemas.problems(in: Object(object.objectValue ?? [:])), !errors.isEmpty {
+        if let errors = schemas.problems(in: Object(object.objectValue ?? [:]), old: live.map { Object($0.objectValue ?? [:]) }),
+            !errors.isEmpty
+        {
             let relevant = errors.filter { !(served.entry.kind == "EndpointSlice" && $0.detail.contains("loopback")) }
             if !relevant.isEmpty { throw APIError.invalid(served.resource, name: key.name, errors: relevant) }
         }

@@ -34,13 +34,14 @@ public struct SchemaCatalog: Sendable {
 
     /// The problems the API server would refuse `object` for: schema errors after defaulting,
     /// CEL rule failures (or the server's note that they were skipped), and fields the schema
-    /// does not declare. Nil when the catalog has no schema for its kind.
-    public func problems(in object: Object) -> [FieldError]? {
+    /// does not declare. Nil when the catalog has no schema for its kind. With `old` (an update),
+    /// transition rules (`oldSelf`, such as "Value is immutable") run too.
+    public func problems(in object: Object, old: Object? = nil) -> [FieldError]? {
         guard let schema = schema(for: object) else { return nil }
         let validator = SchemaValidator()
         let defaulted = validator.applyingDefaults(to: object.value, schema: schema)
         var problems = ObjectMetaValidator.errors(in: object)
-        problems += validator.apiServerErrors(defaulted, against: schema)
+        problems += validator.apiServerErrors(defaulted, against: schema, old: old?.value)
         for path in validator.unknownFields(object.value, against: schema) {
             problems.append(FieldError(.unknownField, field: path))
         }
