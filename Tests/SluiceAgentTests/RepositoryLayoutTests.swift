@@ -9,8 +9,8 @@ struct RepositoryLayoutTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("example-repo/sluice.yaml"), encoding: .utf8)
         let layout = try RepositoryLayout.parse(text)
-        #expect(layout.targets.map(\.name) == ["staging", "production"])
-        #expect(layout.targets.map(\.driftMode) == [.correct, .alert])
+        #expect(layout.targets.map(\.name) == ["shared", "staging", "production"])
+        #expect(layout.targets.map(\.driftMode) == [.correct, .correct, .alert])
         for target in layout.targets {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("example-repo/\(target.path)/kustomization.yaml").path))
         }

@@ -41,15 +41,16 @@ extension SyncEngine {
         do {
             let live: Object?
             if let listed { live = listed } else { live = try await liveObject(object.reference) }
-            if let live {
-                let expected = try await cluster.serverSideApply(object, options: dryRun)
-                if DriftReport.compare(expected: expected, live: live, fieldManager: configuration.fieldManager) == nil {
-                    return .unchanged
-                }
-            }
             do {
+                if let live {
+                    let expected = try await cluster.serverSideApply(object, options: dryRun)
+                    if DriftReport.compare(expected: expected, live: live, fieldManager: configuration.fieldManager) == nil {
+                        return .unchanged
+                    }
+                }
                 _ = try await cluster.serverSideApply(object, options: options)
             } catch let error as APIError where Self.isImmutableFieldError(error) {
+                // Refused by the dry run or by the apply itself: only a new object can carry it.
                 guard object.annotations[SyncAnnotation.force] == "enabled" else {
                     throw SyncError.immutableField(object: object.reference, underlying: error)
                 }
@@ -107,7 +108,7 @@ extension SyncEngine {
 
     /// Deletes the object (waiting until it is gone) and applies it anew.
     private func recreate(_ object: Object, options: ApplyOptions) async throws {
-        try await cluster.delete(object.reference, options: DeleteOptions(propagationPolicy: .foreground))
+        try await cluster.delete(object.reference, options: DeleteOptions(propagationPolicy: .background))
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.establishTimeout
         while try await liveObject(object.reference) != nil {
