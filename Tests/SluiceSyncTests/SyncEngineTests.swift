@@ -5,8 +5,9 @@ import SluiceSync
 import SluiceTestSupport
 import Testing
 
-/// The sync engine against EmbeddedCluster (and a real API server when SLUICE_TEST_KUBECONFIG
-/// names one — not wired yet: see the closing note).
+/// The sync engine against EmbeddedCluster, or against a real API server when
+/// SLUICE_TEST_KUBECONFIG names a kubeconfig (use a throwaway cluster: the tests create
+/// namespaces, GatewayClasses and a CRD of their own).
 @Suite("Sync: validate, plan, apply, prune")
 struct SyncEngineTests {
     static func revision(namespace: String, weights: (Int, Int) = (90, 10), routes: [String] = ["shop"], extra: String = "") -> [Object] {
@@ -37,9 +38,20 @@ struct SyncEngineTests {
         return try! YAMLDecoder().objects(text + extra, file: "revision.yaml")
     }
 
-    func engine() async throws -> (SyncEngine, EmbeddedCluster, TemporaryDirectory) {
+    /// One client for the whole run (a KubeCluster must be shut down before it is released).
+    static let realCluster: KubeCluster? = {
+        guard let path = ProcessInfo.processInfo.environment["SLUICE_TEST_KUBECONFIG"], !path.isEmpty else { return nil }
+        return try? KubeCluster(Kubeconfig.load(path: path))
+    }()
+
+    func engine() async throws -> (SyncEngine, any Cluster, TemporaryDirectory) {
         let directory = try TemporaryDirectory("sync")
-        let cluster = try await EmbeddedCluster(dataDirectory: directory.url)
+        let cluster: any Cluster
+        if let real = Self.realCluster {
+            cluster = real
+        } else {
+            cluster = try await EmbeddedCluster(dataDirectory: directory.url)
+        }
         return (SyncEngine(cluster: cluster), cluster, directory)
     }
 
