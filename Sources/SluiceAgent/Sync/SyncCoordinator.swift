@@ -208,8 +208,12 @@ public actor SyncCoordinator {
     /// target's inventory, the failure metric, and the target's status.
     private func report(revision: String, stage: String, problems: [String], target: AgentTarget? = nil) async {
         let names = target.map { [$0.name] } ?? (good?.targets.map(\.0.name) ?? [settings.fallbackTarget.name])
+        // Before apply nothing of the revision reached the cluster; at apply, the targets before
+        // this one did, and the whole revision is applied again at the next attempt.
+        let outcome = target.map { "target \($0.name) is retried" }
+            ?? "nothing of it was applied\(applied.map { ", \($0.prefix(12)) stays in force" } ?? "")"
         logger.error(
-            "revision \(revision.prefix(12)) failed at \(stage); nothing of it was applied\(applied.map { ", \($0.prefix(12)) stays in force" } ?? "")",
+            "revision \(revision.prefix(12)) failed at \(stage); \(outcome)",
             metadata: ["revision": "\(revision)", "stage": "\(stage)"])
         for problem in problems { logger.error("  \(problem)") }
         if target == nil { metrics.failed(target: "*", stage: stage) }
