@@ -62,6 +62,8 @@ public func fuzzProxyRouting(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     while let line = lines.next() {
         guard let colon = line.firstIndex(of: ":") else { continue }
         let name = String(line[..<colon])
+        // NIO's parser hands the proxy only ASCII header names (HTTPHeaders traps on others).
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { continue }
         let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
         if name.lowercased() == "host" { host = value }
         headers.add(name: name, value: value)
