@@ -44,6 +44,12 @@ import Testing
         }
     }
 
+    /// FuzzKustomization's find: a snapshot entry whose path has no components ("" or "/").
+    @Test func entriesWithEmptyPathsAreIgnored() throws {
+        let tree = Self.snapshot(["kustomization.yaml": "resources:\n- web.yaml\n", "web.yaml": Self.service, "": "x", "/": "y"])
+        #expect(try Renderer().render(tree).objects.map(\.name) == ["web"])
+    }
+
     @Test func symlinkLoopsStop() {
         let tree = Self.snapshot(["kustomization.yaml": "resources:\n- a.yaml\n"], symlinks: ["a.yaml": "b.yaml", "b.yaml": "a.yaml"])
         #expect {

@@ -60,6 +60,9 @@ struct TreeReader: Sendable {
             var directories: Set<String> = [""]
             for path in snapshot.entries.keys {
                 var components = path.split(separator: "/")
+                // A path of no components ("", "/") names no directory; Git never makes one, but a
+                // snapshot built by hand can (FuzzKustomization's first find).
+                guard !components.isEmpty else { continue }
                 components.removeLast()
                 while !components.isEmpty {
                     if !directories.insert(components.joined(separator: "/")).inserted { break }
