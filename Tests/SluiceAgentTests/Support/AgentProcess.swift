@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import SluiceTestSupport
+import Testing
 
 /// A `sluice` process a test started (the built binary, as a user runs it), its output in a log file.
 final class AgentProcess: Sendable {
@@ -66,7 +67,7 @@ func get(port: Int, path: String, host: String? = nil) async -> Answer? {
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
     if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
     do {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(2))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), body: String(buffer: body))
     } catch {
@@ -85,3 +86,7 @@ func sendWebhook(port: Int, secret: String, repository: String) async -> Int? {
     request.body = .bytes(ByteBuffer(bytes: body))
     return try? await Int(HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code)
 }
+
+/// The suites that start `sluice` processes (agents, API servers, git daemons), one at a time:
+/// side by side on a 2-core machine they starve each other's timings.
+@Suite(.serialized) enum AgentProcessSuites {}
