@@ -17,10 +17,16 @@ struct ClusterOptions: ParsableArguments {
         try KubeCluster(configuration(environment: environment))
     }
 
-    func configuration(environment: [String: String]) throws -> Kubeconfig {
-        if let kubeconfig { return try Kubeconfig.load(path: kubeconfig, environment: environment) }
+    /// A real cluster as `kubectl` would find it: `path`, then KUBECONFIG, then the pod's service
+    /// account; nil when none of them is there (`sluice run` then starts the embedded default).
+    static func realCluster(path: String?, environment: [String: String]) throws -> Kubeconfig? {
+        if let path { return try Kubeconfig.load(path: path, environment: environment) }
         if let list = environment["KUBECONFIG"], !list.isEmpty { return try Kubeconfig.load(environment: environment) }
-        if let inCluster = Kubeconfig.inCluster(environment: environment) { return inCluster }
+        return Kubeconfig.inCluster(environment: environment)
+    }
+
+    func configuration(environment: [String: String]) throws -> Kubeconfig {
+        if let real = try Self.realCluster(path: kubeconfig, environment: environment) { return real }
         let embedded = URL(fileURLWithPath: dataDir).appendingPathComponent("kubeconfig").path
         guard FileManager.default.fileExists(atPath: embedded) else {
             throw ValidationError(

@@ -109,14 +109,7 @@ extension Sluice {
             let lease = try duration(leaseDuration, "--lease-duration")
             guard lease >= .seconds(3) else { throw ValidationError("--lease-duration must be at least 3s") }
 
-            var cluster: Kubeconfig?
-            if let kubeconfig {
-                cluster = try Kubeconfig.load(path: kubeconfig, environment: environment)
-            } else if let list = environment["KUBECONFIG"], !list.isEmpty {
-                cluster = try Kubeconfig.load(environment: environment)
-            } else {
-                cluster = Kubeconfig.inCluster(environment: environment)
-            }
+            let cluster = try ClusterOptions.realCluster(path: kubeconfig, environment: environment)
             let secret = environment["SLUICE_WEBHOOK_SECRET"]
             if webhookListen != nil, secret?.isEmpty ?? true {
                 throw ValidationError("--webhook-listen needs SLUICE_WEBHOOK_SECRET: unsigned webhooks are refused")
