@@ -57,21 +57,36 @@ public final class TemporaryDirectory: Sendable {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (for servers that cannot report their own).
+///
+/// Chosen below the kernel's ephemeral range: a port the kernel handed out itself would be handed out
+/// again to the next outgoing connection (kubectl, git, an upstream) before the server binds it.
 public func freeLoopbackPort() throws -> Int {
+    let ephemeral = ephemeralPortRange()
+    for _ in 0..<200 {
+        let candidate = Int.random(in: 20_000..<min(ephemeral.lowerBound, 32_768))
+        if loopbackPortIsFree(candidate) { return candidate }
+    }
+    throw Shell.Failure(command: ["bind"], status: errno, stderr: "no free loopback port below \(ephemeral.lowerBound)")
+}
+
+private func ephemeralPortRange() -> ClosedRange<Int> {
+    let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+    let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    guard bounds.count == 2, bounds[0] > 20_100, bounds[0] <= bounds[1] else { return 32_768...60_999 }
+    return bounds[0]...bounds[1]
+}
+
+private func loopbackPortIsFree(_ port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
+    address.sin_port = UInt16(port).bigEndian
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 }
     }
-    guard bound else { throw Shell.Failure(command: ["bind"], status: errno, stderr: "cannot bind") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
