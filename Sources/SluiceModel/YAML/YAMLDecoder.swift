@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import OrderedCollections
 import Synchronization
-import Yams
 
 /// Reads YAML (and JSON, its subset) into `JSONValue` trees and `Object`s, keeping key order and
 /// the line of every field.
@@ -94,25 +93,13 @@ public struct YAMLDecoder: Sendable {
 
     /// Parses one piece of a stream whose first line is line `lineOffset + 1` of the file.
     private func parse(_ text: String, file: String, lineOffset: Int) throws(YAMLError) -> [ParsedDocument] {
-        var documents: [ParsedDocument] = []
         do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default)
-            while let root = try parser.nextRoot() {
-                var conversion = Conversion(file: file, maxNodes: maxNodes, maxDepth: maxDepth)
-                let value = try conversion.convert(root, depth: 0)
-                let mark = root.mark
-                documents.append(ParsedDocument(
-                    value: value,
-                    location: SourceLocation(file: file, line: (mark?.line ?? 1) + lineOffset, column: mark?.column ?? 1)))
+            return try EventComposer.documents(in: text, file: file, maxNodes: maxNodes, maxDepth: maxDepth).map {
+                ParsedDocument(value: $0.value, location: SourceLocation(file: file, line: $0.location.line + lineOffset, column: $0.location.column))
             }
-        } catch let error as YAMLError {
-            throw error.shifted(by: lineOffset)
-        } catch let error as YamlError {
-            throw Self.translate(error, file: file, text: text).shifted(by: lineOffset)
         } catch {
-            throw YAMLError("\(error)", at: SourceLocation(file: file, line: 1 + lineOffset))
+            throw error.shifted(by: lineOffset)
         }
-        return documents
     }
 
     /// Splits a large stream at `---` lines into a few pieces of similar size. Streams with
@@ -177,144 +164,15 @@ public struct YAMLDecoder: Sendable {
         }
         return objects
     }
-
-    private static func translate(_ error: YamlError, file: String, text: String) -> YAMLError {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let text = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
-            return YAMLError(text, at: at(mark))
-        case .reader(let problem, let offset, _, _):
-            return YAMLError("\(problem)" + (offset.map { " at byte \($0)" } ?? ""), at: SourceLocation(file: file, line: 1))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams reports the mapping; the user needs the line of the second key.
-            let location = duplicates.first.flatMap {
-                secondOccurrence(ofKey: $0, in: text, from: context.mark.line, file: file)
-            } ?? at(context.mark)
-            return YAMLError(
-                "mapping key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) already defined",
-                at: location)
-        default:
-            return YAMLError("\(error)", at: SourceLocation(file: file, line: 1))
-        }
-    }
-}
-
-extension YAMLDecoder {
-    /// The line where `key` is written a second time as a block mapping key at or after `line`.
-    fileprivate static func secondOccurrence(ofKey key: String, in text: String, from line: Int, file: String)
-        -> SourceLocation?
-    {
-        var seen = 0
-        for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where index + 1 >= line {
-            var rest = content.drop(while: { $0 == " " })
-            if rest.hasPrefix("- ") { rest = rest.dropFirst(2).drop(while: { $0 == " " }) }
-            for candidate in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(candidate + ":") {
-                seen += 1
-                if seen == 2 {
-                    return SourceLocation(file: file, line: index + 1, column: content.count - rest.count + 1)
-                }
-            }
-        }
-        return nil
-    }
-}
-
-/// One document's walk from Yams nodes to JSON values.
-private struct Conversion {
-    let file: String
-    let maxNodes: Int
-    let maxDepth: Int
-    var nodes = 0
-
-    init(file: String, maxNodes: Int, maxDepth: Int) {
-        self.file = file
-        self.maxNodes = maxNodes
-        self.maxDepth = maxDepth
-    }
-
-    func location(_ node: Node) -> SourceLocation {
-        SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-    }
-
-    mutating func convert(_ node: Node, depth: Int) throws(YAMLError) -> JSONValue {
-        nodes += 1
-        guard nodes <= maxNodes else {
-            throw YAMLError(
-                "document expands to more than \(maxNodes) nodes (aliases are counted each time they are used)",
-                at: location(node))
-        }
-        guard depth <= maxDepth else {
-            throw YAMLError("document nests deeper than \(maxDepth) levels", at: location(node))
-        }
-        switch node {
-        case .scalar(let scalar):
-            return try YAMLScalarResolution.resolve(scalar, at: location(node))
-        case .sequence(let sequence):
-            var items: [JSONValue] = []
-            items.reserveCapacity(sequence.count)
-            for item in sequence {
-                items.append(try convert(item, depth: depth + 1))
-            }
-            return .array(items)
-        case .mapping(let mapping):
-            var members: OrderedDictionary<String, JSONValue> = [:]
-            var merged: [OrderedDictionary<String, JSONValue>] = []
-            for (keyNode, valueNode) in mapping {
-                guard case .scalar(let keyScalar) = keyNode else {
-                    throw YAMLError("mapping keys must be scalars", at: location(keyNode))
-                }
-                let key = keyScalar.string
-                if key == "<<", keyScalar.style == .plain {
-                    merged += try mergeSources(valueNode, depth: depth)
-                    continue
-                }
-                if members[key] != nil {
-                    throw YAMLError("mapping key \"\(key)\" already defined", at: location(keyNode))
-                }
-                members[key] = try convert(valueNode, depth: depth + 1)
-            }
-            // Keys written in the mapping win over merged ones; earlier merge sources win over later.
-            for source in merged {
-                for (key, value) in source where members[key] == nil { members[key] = value }
-            }
-            return .object(members)
-        case .alias:
-            throw YAMLError("unresolved alias", at: location(node))
-        }
-    }
-
-    private mutating func mergeSources(_ node: Node, depth: Int) throws(YAMLError)
-        -> [OrderedDictionary<String, JSONValue>]
-    {
-        let value = try convert(node, depth: depth + 1)
-        switch value {
-        case .object(let members):
-            return [members]
-        case .array(let items):
-            var sources: [OrderedDictionary<String, JSONValue>] = []
-            for item in items {
-                guard case .object(let members) = item else {
-                    throw YAMLError("a merge key (<<) takes a mapping or a sequence of mappings", at: location(node))
-                }
-                sources.append(members)
-            }
-            return sources
-        default:
-            throw YAMLError("a merge key (<<) takes a mapping or a sequence of mappings", at: location(node))
-        }
-    }
 }
 
 /// How scalars resolve, shared by the decoder and the encoder (which must quote any string
 /// that would resolve to something else).
 enum YAMLScalarResolution {
-    static func resolve(_ scalar: Node.Scalar, at location: SourceLocation) throws(YAMLError) -> JSONValue {
-        let text = scalar.string
-        switch scalar.tag.description {
+    /// A scalar's value from its text, its tag (as `EventComposer.Scalar` has it) and whether it
+    /// was written plain (unquoted).
+    static func resolve(_ text: String, tag: String, isPlain: Bool, at location: SourceLocation) throws(YAMLError) -> JSONValue {
+        switch tag {
         case "", "?":
             break
         case "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp":
@@ -334,7 +192,7 @@ enum YAMLScalarResolution {
         default:
             return .string(text)
         }
-        guard scalar.style == .plain || scalar.style == .any else { return .string(text) }
+        guard isPlain else { return .string(text) }
         return resolvePlain(text)
     }
 
