@@ -422,11 +422,9 @@ public struct SchemaValidator: Sendable {
     }
 
     /// ECMA-262-style patterns as the server evaluates them (Go's RE2 accepts the subset CRDs
-    /// use); compiled once per pattern.
+    /// use); see `PatternCache`.
     static func matches(_ text: String, pattern: String) -> Bool {
-        guard let regex = PatternCache.shared.regex(for: pattern) else { return false }
-        let range = NSRange(text.startIndex..., in: text)
-        return regex.firstMatch(in: text, range: range) != nil
+        PatternCache.shared.matches(text, pattern: pattern)
     }
 }
 
@@ -440,17 +438,4 @@ struct PathStack: CustomStringConvertible {
     var isRoot: Bool { components.isEmpty }
     var fieldPath: FieldPath { FieldPath(components) }
     var description: String { fieldPath.description }
-}
-
-/// Compiled patterns, shared: validating 10,000 routes must not compile the same pattern 10,000 times.
-final class PatternCache: Sendable {
-    static let shared = PatternCache()
-    private let storage = Mutex<[String: NSRegularExpression]>([:])
-
-    func regex(for pattern: String) -> NSRegularExpression? {
-        if let cached = storage.withLock({ $0[pattern] }) { return cached }
-        guard let compiled = try? NSRegularExpression(pattern: pattern) else { return nil }
-        storage.withLock { $0[pattern] = compiled }
-        return compiled
-    }
 }
