@@ -130,7 +130,7 @@ public struct CELEvaluator: Sendable {
         case ("startsWith", .string(let text), .string(let prefix)) where isMethod: return .bool(text.hasPrefix(prefix))
         case ("endsWith", .string(let text), .string(let suffix)) where isMethod: return .bool(text.hasSuffix(suffix))
         case ("contains", .string(let text), .string(let part)) where isMethod:
-            return .bool(part.isEmpty || text.contains(part))
+            return .bool(Self.contains(text, part))
         case ("matches", .string(let text), .string(let pattern)):
             guard let regex = PatternCache.shared.regex(for: pattern) else {
                 throw CELError("invalid regular expression '\(pattern)'")
@@ -140,6 +140,25 @@ public struct CELEvaluator: Sendable {
             if separator.isEmpty { return .list(text.map { .string(String($0)) }) }
             return .list(text.components(separatedBy: separator).map(CELValue.string))
         default: return nil
+        }
+    }
+
+    /// CEL's `contains` on strings: code points of valid UTF-8 match exactly where their bytes
+    /// do, and a byte search costs far less than Foundation's (locale-aware) one.
+    static func contains(_ text: String, _ part: String) -> Bool {
+        var text = text
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard let first = needle.first else { return true }
+                guard needle.count <= haystack.count else { return false }
+                var start = 0
+                while start <= haystack.count - needle.count {
+                    if haystack[start] == first, needle.indices.allSatisfy({ haystack[start + $0] == needle[$0] }) { return true }
+                    start += 1
+                }
+                return false
+            }
         }
     }
 

@@ -63,16 +63,17 @@ enum DNSNamePattern {
 
     private static let labelText = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
     private static let subdomainText = labelText + #"(\."# + labelText + ")*"
+    private static let recognised: [String: DNSNamePattern] = [
+        "^" + labelText + "$": .label,
+        "^" + subdomainText + "$": .subdomain,
+        "^$|^" + subdomainText + "$": .emptyOrSubdomain,
+        #"^(\*\.)?"# + subdomainText + "$": .wildcardSubdomain,
+        "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$": .kind,
+    ]
 
     init?(_ pattern: String) {
-        switch pattern {
-        case "^" + Self.labelText + "$": self = .label
-        case "^" + Self.subdomainText + "$": self = .subdomain
-        case "^$|^" + Self.subdomainText + "$": self = .emptyOrSubdomain
-        case #"^(\*\.)?"# + Self.subdomainText + "$": self = .wildcardSubdomain
-        case "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$": self = .kind
-        default: return nil
-        }
+        guard let known = Self.recognised[pattern] else { return nil }
+        self = known
     }
 
     func matches(_ text: String) -> Bool {

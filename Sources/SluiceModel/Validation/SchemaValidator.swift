@@ -288,7 +288,8 @@ public struct SchemaValidator: Sendable {
             let current = CELValue(value)
             let previous = old.map(CELValue.init)
             for rule in schema.rules where !rule.isTransition || previous != nil {
-                let field = FieldPath(path.fieldPath.components + rule.fieldPath.components)
+                // Built only when the rule fails: most rules pass.
+                var field: FieldPath { FieldPath(path.fieldPath.components + rule.fieldPath.components) }
                 guard let program = rule.program else {
                     if case .failure(let error) = rule.expression {
                         errors.append(FieldError(.invalid, field: field, badValue: .omitted, detail: "compilation failed: \(error)"))

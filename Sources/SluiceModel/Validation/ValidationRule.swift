@@ -1,5 +1,6 @@
-/// One `x-kubernetes-validations` entry, compiled once when its schema is read.
-public struct ValidationRule: Sendable {
+/// One `x-kubernetes-validations` entry, compiled once when its schema is read. A class: rules
+/// are read for every object validated, and copying one meant retaining each of its fields.
+public final class ValidationRule: Sendable {
     public let rule: String
     public let expression: Result<CELExpression, CELError>
     public let message: String?
