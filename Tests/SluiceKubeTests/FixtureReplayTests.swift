@@ -31,7 +31,8 @@ struct FixtureReplayTests {
     }
 
     func replay(_ name: String) async throws {
-        let server = try await TestServer(now: TestServer.tickingClock())
+        // As the recording cluster: no kube-controller-manager, so no garbage collector.
+        let server = try await TestServer(now: TestServer.tickingClock(), garbageCollector: false)
         do {
             for earlier in SharedData.fixtureNames where earlier < name {
                 try await run(earlier, on: server, check: false)

@@ -31,9 +31,9 @@ final class TestServer: Sendable {
         }
     }
 
-    init(directory: TemporaryDirectory? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    init(directory: TemporaryDirectory? = nil, now: @escaping @Sendable () -> Date = { Date() }, garbageCollector: Bool = true) async throws {
         self.directory = try directory ?? TemporaryDirectory("sluice-kube")
-        cluster = try await EmbeddedCluster(configuration: .init(dataDirectory: self.directory.url, now: now))
+        cluster = try await EmbeddedCluster(configuration: .init(dataDirectory: self.directory.url, now: now, garbageCollector: garbageCollector))
         credentials = try ServerCredentials.loadOrCreate(in: self.directory.url)
         let server = APIServer(cluster: cluster, credentials: credentials, configuration: .init(host: "127.0.0.1", port: 0))
         let running = try await server.bind(writingKubeconfigInto: self.directory.url)

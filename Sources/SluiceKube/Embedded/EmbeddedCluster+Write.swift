@@ -164,8 +164,11 @@ extension EmbeddedCluster {
                 "the ResourceVersion in the precondition (\(wanted)) does not match the ResourceVersion in record (\(version)). The object might have been modified")
         }
         var finalizers = live["metadata"]?["finalizers"]?.arrayValue ?? []
-        if options.propagationPolicy == .foreground, !finalizers.contains("foregroundDeletion") {
-            finalizers.append("foregroundDeletion")
+        if options.propagationPolicy == .foreground, !finalizers.contains(.string(Self.foregroundFinalizer)) {
+            finalizers.append(.string(Self.foregroundFinalizer))
+        }
+        if options.propagationPolicy == .orphan, !finalizers.contains(.string(Self.orphanFinalizer)) {
+            finalizers.append(.string(Self.orphanFinalizer))
         }
         if !finalizers.isEmpty {
             if live["metadata"]?["deletionTimestamp"] != nil { return (live, true) }

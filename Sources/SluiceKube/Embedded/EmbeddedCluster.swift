@@ -17,11 +17,19 @@ public actor EmbeddedCluster {
         public var now: @Sendable () -> Date
         /// How many past events a watch can resume from before it gets 410 Gone.
         public var watchHistory: Int
+        /// Runs kube-controller-manager's garbage collector (`GarbageCollector`): foreground and
+        /// orphan deletions complete, dependents of deleted owners go. Off only to answer as the
+        /// recordings' cluster did, which ran no controller manager.
+        public var garbageCollector: Bool
 
-        public init(dataDirectory: URL, now: @escaping @Sendable () -> Date = { Date() }, watchHistory: Int = 10_000) {
+        public init(
+            dataDirectory: URL, now: @escaping @Sendable () -> Date = { Date() }, watchHistory: Int = 10_000,
+            garbageCollector: Bool = true
+        ) {
             self.dataDirectory = dataDirectory
             self.now = now
             self.watchHistory = watchHistory
+            self.garbageCollector = garbageCollector
         }
     }
 
@@ -59,6 +67,8 @@ public actor EmbeddedCluster {
     var history: [Event] = []
     var watchers: [UUID: Watcher] = [:]
     var schemas = SchemaCatalog()
+    /// A garbage collection pass is queued (it runs after the write that asked for it answers).
+    var garbageCollectionQueued = false
 
     struct Watcher {
         var group: String
@@ -85,6 +95,8 @@ public actor EmbeddedCluster {
         }
         try seed()
         try await durable()
+        // Deletions a previous run left pending finish now.
+        queueGarbageCollection()
     }
 
     /// Waits until every write made so far is on disk; mutating calls await it before answering.
@@ -176,12 +188,14 @@ public actor EmbeddedCluster {
         lastSequence = log.enqueue(WriteAheadLog.record(key, value: value, resourceVersion: version))
         objects[key] = Stored(value: value, resourceVersion: version)
         publish(Event(type: type, key: key, value: value, resourceVersion: version))
+        if value["metadata"]?["deletionTimestamp"] != nil { queueGarbageCollection() }
     }
 
     func commitRemoval(_ key: ObjectStore.Key, lastState: JSONValue, version: Int64) throws(APIError) {
         lastSequence = log.enqueue(WriteAheadLog.record(key, value: nil, resourceVersion: version))
         objects[key] = nil
         publish(Event(type: "DELETED", key: key, value: lastState, resourceVersion: version))
+        queueGarbageCollection()
     }
 
     private func publish(_ event: Event) {
