@@ -34,6 +34,8 @@ struct CleartextProtocolDetectorTests {
         let channel = try Self.channel()
         try channel.writeInbound(ByteBuffer(string: "G"))
         try channel.writeInbound(ByteBuffer(string: "ET /hostname-redirect/x HTTP/1.1\r\nHost: gw.test\r\n\r\n"))
+        // The detector leaves the pipeline in a task of the event loop, then hands on the bytes.
+        channel.embeddedEventLoop.run()
         let response = String(decoding: try Self.written(channel), as: UTF8.self)
         #expect(response.hasPrefix("HTTP/1.1 302"), "\(response)")
         #expect(response.contains("location: http://example.org/hostname-redirect/x\r\n"))
@@ -44,6 +46,7 @@ struct CleartextProtocolDetectorTests {
     func nearPreface() throws {
         let channel = try Self.channel()
         try channel.writeInbound(ByteBuffer(string: "PRI * HTTP/1.1\r\nHost: gw.test\r\n\r\n"))
+        channel.embeddedEventLoop.run()
         let response = String(decoding: try Self.written(channel), as: UTF8.self)
         #expect(response.hasPrefix("HTTP/1.1 "), "\(response)")
         _ = try? channel.finish()

@@ -41,12 +41,11 @@ struct ProxyHTTP2Tests {
         let port = await env.port()
         let resolve = ["--resolve", "gateway.test:\(port):127.0.0.1"]
         let base = "http://gateway.test:\(port)"
-        let h2 = try await Curl.request(["--http2-prior-knowledge", "-v"] + resolve + ["\(base)/v2/example"])
+        let h2 = try await Curl.request(["--http2-prior-knowledge"] + resolve + ["\(base)/v2/example"])
         #expect(h2.version == "2", "\(h2)")
         #expect(h2.echo?.pod == "infra-backend-v2-pod", "\(h2)")
         // The backend gets :authority as Host, over HTTP/1.1.
         #expect(h2.echo?.host == "gateway.test:\(port)", "\(h2)")
-        #expect(h2.log.contains("MAX_CONCURRENT_STREAMS == 100"), "\(h2.log)")
         let http1 = try await Curl.request(resolve + ["\(base)/v2"])
         #expect(http1.version == "1.1", "\(http1)")
         #expect(http1.echo?.pod == "infra-backend-v2-pod", "\(http1)")
@@ -71,7 +70,6 @@ struct ProxyHTTP2Tests {
             Case(path: "/v2example", backend: "infra-backend-v1"),
             Case(path: "/foo/v2/example", backend: "infra-backend-v1"),
         ], over: .h2c)
-        try await env.expect([Case(host: "unknown.test", path: "/", status: 404)], over: .h2c)
     }
 
     @Test("concurrent streams on one connection go to their own backends, side by side, and are counted")
@@ -195,15 +193,23 @@ struct ProxyHTTP2Tests {
         // size (twice the 32 KiB header limit) is in force for the next streams.
         let first = try await connection.send("/", host: "gw.test")
         #expect(first.status == 200)
-        let large = try await connection.send("/large", host: "gw.test", headers: [("x-large", String(repeating: "a", count: 40_000))])
+        // Many equal fields: HPACK sends each repeat as one byte, so the HEADERS frame stays within
+        // one frame (NIO's client cannot send CONTINUATION frames) while the list is large.
+        let value = String(repeating: "v", count: 100)
+        // 320 × (3 + 100 + 4) bytes ≈ 34 KB counted by the proxy's 32 KiB limit; ≈ 43 KB of the 64 KiB list.
+        let large = try await connection.send("/large", host: "gw.test", headers: Array(repeating: ("x-h", value), count: 320))
         #expect(large.status == 431)
         let after = try await connection.send("/after", host: "gw.test")
         #expect(after.status == 200, "a 431 ends its stream, not the connection")
+        // 500 × (3 + 100 + 32) bytes ≈ 67 KB: past the 64 KiB SETTINGS_MAX_HEADER_LIST_SIZE. The
+        // proxy answers with GOAWAY and closes at once (not when the idle timeout would).
+        let sent = ContinuousClock.now
         await #expect(throws: (any Error).self) {
-            try await connection.send("/huge", host: "gw.test", headers: [("x-huge", String(repeating: "a", count: 70_000))])
+            try await connection.send("/huge", host: "gw.test", headers: Array(repeating: ("x-h", value), count: 500))
         }
         let channel = connection.channel
         try await eventually(timeout: .seconds(5)) { !channel.isActive }
+        #expect(sent.duration(to: .now) < .seconds(5))
         let paths = env.echo("infra-backend-v1")?.requests.map(\.path) ?? []
         #expect(paths == ["/", "/after"])
         // The listener serves the next connection.

@@ -2,8 +2,10 @@ import NIOCore
 import NIOHTTP2
 
 /// Closes an HTTP/2 connection that has had no open stream for the idle timeout, as an idle HTTP/1.1
-/// connection is closed. The per-request handlers of the streams have no idle timer of their own:
-/// a stream lives for one request.
+/// connection is closed (the per-request handlers of the streams have no idle timer of their own:
+/// a stream lives for one request), and one that NIOHTTP2 has ended with a GOAWAY for a connection
+/// error: NIOHTTP2 sends the GOAWAY and reports the error, but leaves the close to the application
+/// (RFC 9113 5.4.1 requires it).
 final class HTTP2IdleHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
@@ -50,6 +52,27 @@ final class HTTP2IdleHandler: ChannelInboundHandler {
             } else {
                 self.check(after: self.timeout - idle)
             }
+        }
+    }
+
+    /// Errors NIOHTTP2 reports after a GOAWAY for frames it could not accept (unparseable, a header
+    /// list past SETTINGS_MAX_HEADER_LIST_SIZE, too many CONTINUATION frames) or for abuse (its
+    /// denial-of-service heuristics), and anything not from NIOHTTP2 (socket, TLS). Other NIOHTTP2
+    /// errors concern one stream, which NIOHTTP2 has already reset; the connection stays.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is any NIOHTTP2Error else {
+            context.close(promise: nil)
+            return
+        }
+        switch error {
+        case is NIOHTTP2Errors.UnableToParseFrame, is NIOHTTP2Errors.BadClientMagic,
+             is NIOHTTP2Errors.ExcessivelyLargeHeaderBlock, is NIOHTTP2Errors.ExcessiveContinuationFrames,
+             is NIOHTTP2Errors.ExcessiveRSTFrames, is NIOHTTP2Errors.ExcessiveControlFrames,
+             is NIOHTTP2Errors.ExcessiveEmptyDataFrames, is NIOHTTP2Errors.ExcessiveStreamErrors,
+             is NIOHTTP2Errors.ExcessiveNumberOfGlitches:
+            context.close(promise: nil)
+        default:
+            break
         }
     }
 

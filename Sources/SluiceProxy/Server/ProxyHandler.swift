@@ -247,7 +247,13 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             exchange.backend.responseHeaders?.apply(to: &head.headers)
             if !exchange.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
             exchange.responseStarted = true
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if isHTTP2Stream {
+                // NIO sends a header block in one frame: one larger than the client's
+                // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
+                context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            } else {
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+            }
         case .body(let body):
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         case .end(let trailers):
