@@ -27,7 +27,7 @@ final class InstalledTable: Sendable {
                 let chain = try NIOSSLCertificate.fromPEMBytes(certificate.certificatePEM).map { NIOSSLCertificateSource.certificate($0) }
                 let key = try NIOSSLPrivateKey(bytes: certificate.keyPEM, format: .pem)
                 var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-                configuration.applicationProtocols = ["http/1.1"]
+                configuration.applicationProtocols = ["h2", "http/1.1"]
                 let context = try NIOSSLContext(configuration: configuration)
                 contexts[certificate] = context
                 list.append((listener.hostname, context))

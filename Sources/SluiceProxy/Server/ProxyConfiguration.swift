@@ -10,6 +10,8 @@ public struct ProxyConfiguration: Sendable {
     public var threads: Int = 1
     public var limits = Limits()
     public var upstream = Upstream()
+    /// HTTP/2 downstream (h2 over TLS, h2c with prior knowledge).
+    public var http2 = HTTP2()
 
     public init(bindHost: String = "127.0.0.1", portOffset: Int = 0, threads: Int = 1, limits: Limits = Limits(), upstream: Upstream = Upstream()) {
         self.bindHost = bindHost

@@ -1,9 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
-/// Serves one downstream HTTP/1.1 connection: routes each request with the current RouteTable,
-/// answers redirects and errors itself, and forwards the rest over a pooled upstream connection.
-/// Requests on a connection are handled one at a time (`HTTPServerPipelineHandler` queues the next).
+/// Serves one downstream HTTP/1.1 connection, or one HTTP/2 stream behind NIO's HTTP/2-to-HTTP/1
+/// codec: routes each request with the current RouteTable, answers redirects and errors itself, and
+/// forwards the rest over a pooled upstream connection. Requests on a connection are handled one at
+/// a time (`HTTPServerPipelineHandler` queues the next); an HTTP/2 stream carries exactly one.
 final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -13,6 +14,9 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     private let mirrors: MirrorSender
     private let listenerPort: Int
     private let limits: ProxyConfiguration.Limits
+    /// On an HTTP/2 stream there is no keep-alive or `Connection` header to honour (the stream ends
+    /// with its response) and the connection's idle timer is `HTTP2IdleHandler`'s.
+    private let isHTTP2Stream: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle {
         didSet { if case .idle = state { idleSince = context?.eventLoop.now ?? idleSince } }
@@ -30,18 +34,31 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case closed
     }
 
-    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits) {
+    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits, isHTTP2Stream: Bool = false) {
         self.tables = tables
         self.pool = pool
         self.mirrors = MirrorSender(pool: pool)
         self.listenerPort = listenerPort
         self.limits = limits
+        self.isHTTP2Stream = isHTTP2Stream
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         idleSince = context.eventLoop.now
-        checkIdle(after: limits.idleTimeout)
+        if !isHTTP2Stream { checkIdle(after: limits.idleTimeout) }
+    }
+
+    /// On an HTTP/2 stream a malformed request (NIOHTTP2's header validation, the codec's
+    /// pseudo-headers) resets that stream only; HTTP/1.1 errors are answered before this handler.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if isHTTP2Stream {
+            abandonUpstream()
+            state = .closed
+            context.close(promise: nil)
+        } else {
+            context.fireErrorCaught(error)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -90,7 +107,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = state else { return }
-        let keepAlive = head.isKeepAlive
+        let keepAlive = isHTTP2Stream || head.isKeepAlive
         if head.uri.utf8.count > limits.maxRequestTargetBytes {
             state = .direct(.plain(.uriTooLong), keepAlive: false)
             return
@@ -137,6 +154,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             uri: RequestRewriting.rewrittenURI(head.uri, rewrite: rule.rewrite, matchedPrefix: prefix),
             headers: head.headers)
         RequestRewriting.removeHopByHop(&upstreamHead.headers)
+        if isHTTP2Stream { RequestRewriting.joinCookies(&upstreamHead.headers) }
         if let hostname = rule.rewrite?.hostname { upstreamHead.headers.replaceOrAdd(name: "host", value: hostname) }
         rule.requestHeaders?.apply(to: &upstreamHead.headers)
         picked.requestHeaders?.apply(to: &upstreamHead.headers)
@@ -229,7 +247,13 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             exchange.backend.responseHeaders?.apply(to: &head.headers)
             if !exchange.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
             exchange.responseStarted = true
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if isHTTP2Stream {
+                // NIO sends a header block in one frame: one larger than the client's
+                // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
+                context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            } else {
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+            }
         case .body(let body):
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         case .end(let trailers):

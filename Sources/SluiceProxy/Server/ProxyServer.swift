@@ -96,6 +96,7 @@ public actor ProxyServer {
         let tables = self.tables
         let pools = self.pools
         let limits = configuration.limits
+        let http2 = configuration.http2
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -106,11 +107,11 @@ public actor ProxyServer {
                     guard let pool = pools[ObjectIdentifier(channel.eventLoop)]?.value else {
                         throw ChannelError.inappropriateOperationForState
                     }
-                    let http = HTTPPipeline(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits)
+                    let http = HTTPPipeline(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, http2: http2)
                     if isTLS {
                         try http.addTLS(to: channel)
                     } else {
-                        try http.add(to: channel.pipeline.syncOperations)
+                        try http.addCleartext(to: channel)
                     }
                 }
             }
@@ -125,13 +126,15 @@ struct HTTPPipeline {
     let pool: UpstreamPool
     let listenerPort: Int
     let limits: ProxyConfiguration.Limits
+    var http2 = ProxyConfiguration.HTTP2()
 
+    /// HTTP/1.1 on the connection.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
         try pipeline.addHandler(ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits))
     }
 
-    /// TLS first: the ClientHello's server name picks the listener's certificate.
+    /// TLS first: the ClientHello's server name picks the listener's certificate, then ALPN the protocol.
     func addTLS(to channel: any Channel) throws {
         let tables = self.tables
         let port = listenerPort
@@ -147,7 +150,7 @@ struct HTTPPipeline {
             return channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(NIOSSLServerHandler(context: context))
-                try self.add(to: pipeline)
+                try self.addNegotiated(to: pipeline)
             }
         }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(sni))

@@ -13,6 +13,14 @@ enum RequestRewriting {
         if !keepTransferEncoding { headers.remove(name: "transfer-encoding") }
     }
 
+    /// HTTP/2 clients may split `Cookie` into one field per cookie; an HTTP/1.1 upstream gets them as
+    /// one field joined with "; " (RFC 9113 8.2.3).
+    static func joinCookies(_ headers: inout HTTPHeaders) {
+        let cookies = headers["cookie"]
+        guard cookies.count > 1 else { return }
+        headers.replaceOrAdd(name: "cookie", value: cookies.joined(separator: "; "))
+    }
+
     /// The request target after a URLRewrite path filter (the query string is kept).
     static func rewrittenURI(_ uri: String, rewrite: Rewrite?, matchedPrefix: String?) -> String {
         guard let modifier = rewrite?.path else { return uri }

@@ -16,11 +16,14 @@ struct Case: Sendable, CustomStringConvertible {
 }
 
 extension ConformanceEnvironment {
-    /// Sends each case on a fresh connection and checks which backend (or status) answered.
-    func expect(_ cases: [Case], listenerPort: Int = 80, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    /// Sends each case on a fresh connection (HTTP/1.1, or `transport`) and checks which backend (or
+    /// status) answered.
+    func expect(
+        _ cases: [Case], listenerPort: Int = 80, over transport: Transport = .http1, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let port = await port(listenerPort)
         for item in cases {
-            let response = try await TestConnection.get(port: port, item.path, host: item.host, method: item.method, headers: item.headers)
+            let response = try await transport.get(port: port, item.path, host: item.host, method: item.method, headers: item.headers)
             if let backend = item.backend {
                 #expect(response.status == 200, "\(item): status \(response.status) \(response.text)", sourceLocation: sourceLocation)
                 #expect(response.echo?.pod == "\(backend)-pod", "\(item): answered by \(response.echo?.pod ?? "the proxy")", sourceLocation: sourceLocation)
