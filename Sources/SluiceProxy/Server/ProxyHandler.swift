@@ -15,8 +15,15 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     private let limits: ProxyConfiguration.Limits
     private var context: ChannelHandlerContext?
     private var state = State.idle {
-        didSet { if case .idle = state { idleSince = context?.eventLoop.now ?? idleSince } }
+        didSet {
+            if case .idle = state {
+                idleSince = context?.eventLoop.now ?? idleSince
+                headerDeadline?.requestFinished()
+            }
+        }
     }
+    /// Told when a head arrives and when its response ends, so it times only the reading of heads.
+    private let headerDeadline: HeaderReadDeadline?
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     private var idleSince = NIODeadline.uptimeNanoseconds(0)
@@ -30,7 +37,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case closed
     }
 
-    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits) {
+    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits, headerDeadline: HeaderReadDeadline? = nil) {
+        self.headerDeadline = headerDeadline
         self.tables = tables
         self.pool = pool
         self.mirrors = MirrorSender(pool: pool)
@@ -89,6 +97,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     // MARK: - Request
 
     private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        headerDeadline?.headReceived()
         guard case .idle = state else { return }
         let keepAlive = head.isKeepAlive
         if head.uri.utf8.count > limits.maxRequestTargetBytes {
