@@ -27,7 +27,7 @@ extension AgentProcessSuites.FaultTests {
         let metricsPort = try freeLoopbackPort()
         let agent = try AgentProcess.start(
             [
-                "run", "--repo", "git://127.0.0.1:\(daemon.port)/repo.git", "--path", "app", "--target", "e2e", "--interval", "60s",
+                "run", "--repo", "git://127.0.0.1:\(daemon.port)/repo.git", "--path", "app", "--target", "e2e", "--interval", "20s",
                 "--data-dir", data.path("state").path, "--api-listen", "127.0.0.1:0",
                 "--listener-port-offset", String(proxyPort - 80), "--metrics-listen", "127.0.0.1:\(metricsPort)",
             ], log: data.path("agent.log"))
@@ -61,7 +61,7 @@ extension AgentProcessSuites.FaultTests {
         let attemptsBefore = agent.output.components(separatedBy: "revision \(stale.prefix(12)) failed at apply").count - 1
         try await Task.sleep(for: .seconds(16))
         let attempts = agent.output.components(separatedBy: "revision \(stale.prefix(12)) failed at apply").count - 1 - attemptsBefore
-        // Backoff of 1, 2, 4, 8 s: about four more attempts in 16 s, not a hot loop.
+        // Backoff of 1, 2, 4, 8 s (and a poll every 20 s): a few more attempts in 16 s, not a hot loop.
         #expect((1...7).contains(attempts), "\(attempts) attempts in \(firstReport.duration(to: .now))")
         #expect(kill(agent.pid, 0) == 0, "the agent exited:\n\(agent.output.suffix(2000))")
         #expect(await get(port: metricsPort, path: "/healthz")?.status == 200)
