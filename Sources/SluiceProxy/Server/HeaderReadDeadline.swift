@@ -17,7 +17,7 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     private enum State {
         /// Between requests: the next byte starts the clock.
         case waitingForBytes
-        case readingHead(Scheduled<Void>)
+        case readingHead(since: NIODeadline)
         /// A head arrived; its request and response are the proxy handler's business.
         case inRequest
         case expired
@@ -35,18 +35,18 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        startClock()
+        state = .readingHead(since: context.eventLoop.now)
+        check(after: timeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if case .readingHead(let timer) = state { timer.cancel() }
         self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch state {
         case .waitingForBytes:
-            startClock()
+            state = .readingHead(since: context.eventLoop.now)
         case .expired:
             return
         case .readingHead, .inRequest:
@@ -57,9 +57,10 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The HTTP decoder produced a whole request head.
     func headReceived() {
-        if case .readingHead(let timer) = state { timer.cancel() }
-        if case .expired = state { return }
-        state = .inRequest
+        switch state {
+        case .readingHead, .waitingForBytes: state = .inRequest
+        case .inRequest, .expired: break
+        }
     }
 
     /// The response to the current request ended and the connection stays open.
@@ -70,16 +71,31 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func startClock() {
+    /// One timer per connection, as for the idle timeout: requests do not each schedule and
+    /// cancel one. It answers 408 once a head has been read for the whole timeout; otherwise it
+    /// looks again when that could next be the case.
+    private func check(after delay: TimeAmount) {
         guard let context else { return }
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] () -> Void in
-            self?.expire()
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
+            guard let self, let context = self.context else { return }
+            switch self.state {
+            case .readingHead(let since):
+                let elapsed = context.eventLoop.now - since
+                if elapsed >= self.timeout {
+                    self.expire()
+                } else {
+                    self.check(after: self.timeout - elapsed)
+                }
+            case .waitingForBytes, .inRequest:
+                self.check(after: self.timeout)
+            case .expired:
+                return
+            }
         }
-        state = .readingHead(timer)
     }
 
     private func expire() {
-        guard case .readingHead = state, let context else { return }
+        guard let context else { return }
         state = .expired
         context.writeAndFlush(wrapOutboundOut(Self.response)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
