@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SluiceGit", targets: ["SluiceGit"]),
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
         .library(name: "SluiceRender", targets: ["SluiceRender"]),
+        .library(name: "SluiceKube", targets: ["SluiceKube"]),
         .library(name: "SluiceProxy", targets: ["SluiceProxy"]),
         .library(name: "SluiceCanary", targets: ["SluiceCanary"]),
         .library(name: "SluiceAgent", targets: ["SluiceAgent"]),

@@ -18,10 +18,14 @@ extension Sluice {
         @Option(help: "HOST:PORT to listen on (port 0 picks a free one).")
         var apiListen: String = "127.0.0.1:6443"
 
+        @Option(help: "Append one audit.k8s.io/v1 Event per request to this file (as kube-apiserver's --audit-log-path, level Metadata).")
+        var auditLogPath: String?
+
         func run() async throws {
-            guard let listen = APIServer.Configuration(listen: apiListen) else {
+            guard var listen = APIServer.Configuration(listen: apiListen) else {
                 throw ValidationError("--api-listen must be HOST:PORT, not \(apiListen)")
             }
+            listen.auditLogPath = auditLogPath
             let directory = URL(fileURLWithPath: dataDir, isDirectory: true)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let cluster = try await EmbeddedCluster(dataDirectory: directory)

@@ -47,6 +47,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "FuzzEmbeddedAPI",
+            dependencies: ["FuzzSupport", .product(name: "SluiceKube", package: "sluice")]
+        ),
+        .executableTarget(
             name: "FuzzRollout",
             dependencies: ["FuzzSupport", .product(name: "SluiceCanary", package: "sluice")]
         ),

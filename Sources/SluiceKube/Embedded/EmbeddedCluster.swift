@@ -185,6 +185,7 @@ public actor EmbeddedCluster {
     /// Logs the write of `value` under `key` (durable once `durable()` returns), records the
     /// event and tells the watchers.
     func commit(_ key: ObjectStore.Key, _ value: JSONValue, version: Int64, type: String) throws(APIError) {
+        try requireWritableLog()
         lastSequence = log.enqueue(WriteAheadLog.record(key, value: value, resourceVersion: version))
         objects[key] = Stored(value: value, resourceVersion: version)
         publish(Event(type: type, key: key, value: value, resourceVersion: version))
@@ -192,10 +193,17 @@ public actor EmbeddedCluster {
     }
 
     func commitRemoval(_ key: ObjectStore.Key, lastState: JSONValue, version: Int64) throws(APIError) {
+        try requireWritableLog()
         lastSequence = log.enqueue(WriteAheadLog.record(key, value: nil, resourceVersion: version))
         objects[key] = nil
         publish(Event(type: "DELETED", key: key, value: lastState, resourceVersion: version))
         queueGarbageCollection()
+    }
+
+    /// Once the log failed (a full disk), a write is refused before it changes anything here:
+    /// what the store holds in memory stays what it can still replay.
+    private func requireWritableLog() throws(APIError) {
+        if let failure = log.failure { throw APIError.internalError("storing objects: \(failure); the store takes no writes until restarted") }
     }
 
     private func publish(_ event: Event) {

@@ -17,6 +17,10 @@ import Glibc
 /// its record's batch is. At start the log is replayed up to the first torn or corrupt record
 /// (what a crash in the middle of a write leaves), a new snapshot is written (temporary file,
 /// fsync, rename, fsync of the directory) and the log starts empty.
+///
+/// A write that fails (a full disk, a file size limit) fails its batch and every write after it:
+/// the log is cut back to its last durable record, so it never holds a torn one, and the store
+/// takes no more writes until it is restarted with room to write (docs/reliability.md).
 final class WriteAheadLog: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -27,6 +31,8 @@ final class WriteAheadLog: Sendable {
         var nextSequence: UInt64 = 0
         var durableSequence: UInt64 = 0
         var flushing = false
+        /// The log's length up to its last durable record: where a failed batch is cut back to.
+        var durableLength: Int64 = 0
         var failure: String?
         var waiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     }
@@ -41,8 +47,24 @@ final class WriteAheadLog: Sendable {
         var resourceVersion: Int64 = 0
     }
 
+    /// A file size limit (RLIMIT_FSIZE) kills a process with SIGXFSZ at the write that crosses
+    /// it; ignored, that write fails with EFBIG as a full disk's fails with ENOSPC, and the store
+    /// refuses writes instead of dying mid-record.
+    private static let fileSizeSignalIgnored: Void = {
+        _ = signal(SIGXFSZ, SIG_IGN)
+    }()
+
+    /// `errno` as the C library words it, with its number.
+    static func describe(_ code: Int32) -> String {
+        "\(String(cString: strerror(code))) (errno \(code))"
+    }
+
+    /// The reason every write fails after the first failure, or nil while the log is writable.
+    var failure: String? { state.withLock { $0.failure } }
+
     /// Opens the store in `directory`, replays it, compacts it into a fresh snapshot.
     static func open(in directory: URL) throws -> (WriteAheadLog, Contents) {
+        _ = fileSizeSignalIgnored
         let store = directory.appendingPathComponent("store", isDirectory: true)
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
         let snapshotURL = store.appendingPathComponent("snapshot.json")
@@ -66,7 +88,7 @@ final class WriteAheadLog: Sendable {
         try durablyReplace(snapshotURL, with: Array(snapshot.jsonText().utf8))
         try durablyReplace(logURL, with: [])
         let descriptor = Glibc.open(logURL.path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(description: "cannot open \(logURL.path): errno \(errno)") }
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(logURL.path): \(describe(errno))") }
         return (WriteAheadLog(descriptor: descriptor), contents)
     }
 
@@ -110,7 +132,8 @@ final class WriteAheadLog: Sendable {
     /// Queues a record; returns its sequence number for `waitUntilDurable`.
     func enqueue(_ record: [UInt8]) -> UInt64 {
         state.withLock { state in
-            state.pending.append(contentsOf: record)
+            // After a failure nothing more is written, so nothing more is kept.
+            if state.failure == nil { state.pending.append(contentsOf: record) }
             state.nextSequence += 1
             return state.nextSequence
         }
@@ -136,31 +159,35 @@ final class WriteAheadLog: Sendable {
     /// Writes and fsyncs batches until nothing is pending.
     private func flushLoop() {
         while true {
-            let (batch, sequence) = state.withLock { state in
+            let (batch, sequence, durableLength) = state.withLock { state in
                 let batch = state.pending
                 state.pending = []
-                return (batch, state.nextSequence)
+                return (batch, state.nextSequence, state.durableLength)
             }
             var failure: String?
             var written = 0
             while written < batch.count {
                 let result = batch.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, batch.count - written) }
                 if result <= 0 {
-                    failure = "cannot write the store's log: errno \(errno)"
+                    failure = "cannot write the store's log: \(Self.describe(result == 0 ? ENOSPC : errno))"
                     break
                 }
                 written += result
             }
-            if failure == nil, fsync(descriptor) != 0 { failure = "cannot flush the store's log: errno \(errno)" }
+            if failure == nil, fsync(descriptor) != 0 { failure = "cannot flush the store's log: \(Self.describe(errno))" }
+            // A batch that did not reach the disk whole is cut off, so the log ends at a record.
+            if failure != nil, ftruncate(descriptor, off_t(durableLength)) == 0 { _ = fsync(descriptor) }
             let (ready, failed, again): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>], Bool) = state.withLock { state in
                 if let failure {
                     state.failure = failure
+                    state.pending = []
                     let all = state.waiters.map(\.continuation)
                     state.waiters = []
                     state.flushing = false
                     return ([], all, false)
                 }
                 state.durableSequence = sequence
+                state.durableLength += Int64(batch.count)
                 let ready = state.waiters.filter { $0.sequence <= sequence }.map(\.continuation)
                 state.waiters.removeAll { $0.sequence <= sequence }
                 let again = !state.waiters.isEmpty || !state.pending.isEmpty
@@ -177,25 +204,25 @@ final class WriteAheadLog: Sendable {
     static func durablyReplace(_ url: URL, with bytes: [UInt8]) throws {
         let temporary = url.path + ".tmp"
         let file = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw Failure(description: "cannot create \(temporary): errno \(errno)") }
+        guard file >= 0 else { throw Failure(description: "cannot create \(temporary): \(describe(errno))") }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { Glibc.write(file, $0.baseAddress! + written, bytes.count - written) }
             guard result > 0 else {
                 close(file)
-                throw Failure(description: "cannot write \(temporary): errno \(errno)")
+                throw Failure(description: "cannot write \(temporary): \(describe(errno))")
             }
             written += result
         }
         guard fsync(file) == 0 else {
             close(file)
-            throw Failure(description: "cannot flush \(temporary): errno \(errno)")
+            throw Failure(description: "cannot flush \(temporary): \(describe(errno))")
         }
         close(file)
-        guard rename(temporary, url.path) == 0 else { throw Failure(description: "cannot rename \(temporary): errno \(errno)") }
+        guard rename(temporary, url.path) == 0 else { throw Failure(description: "cannot rename \(temporary): \(describe(errno))") }
         let directory = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw Failure(description: "cannot open the store directory: errno \(errno)") }
+        guard directory >= 0 else { throw Failure(description: "cannot open the store directory: \(describe(errno))") }
         defer { close(directory) }
-        guard fsync(directory) == 0 else { throw Failure(description: "cannot flush the store directory: errno \(errno)") }
+        guard fsync(directory) == 0 else { throw Failure(description: "cannot flush the store directory: \(describe(errno))") }
     }
 }

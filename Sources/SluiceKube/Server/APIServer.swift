@@ -15,10 +15,14 @@ public struct APIServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
+        /// Where to append one `audit.k8s.io/v1` Event per request (kube-apiserver's
+        /// `--audit-log-path`, level Metadata); nil: no audit log.
+        public var auditLogPath: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 6443) {
+        public init(host: String = "127.0.0.1", port: Int = 6443, auditLogPath: String? = nil) {
             self.host = host
             self.port = port
+            self.auditLogPath = auditLogPath
         }
 
         /// Parses `HOST:PORT` (`127.0.0.1:6443`, `[::1]:6443`).
@@ -84,13 +88,14 @@ public struct APIServer: Sendable {
         let router = APIRouter(cluster: cluster)
         let token = credentials.token
         let logger = logger
+        let audit = try configuration.auditLogPath.map { try AuditLog(path: $0) }
         try await withThrowingDiscardingTaskGroup { group in
             try await withTaskCancellationHandler {
                 try await running.channel.executeThenClose { inbound in
                     for try await connection in inbound {
                         group.addTask {
                             do {
-                                try await Self.handle(connection, router: router, token: token)
+                                try await Self.handle(connection, router: router, token: token, audit: audit)
                             } catch {
                                 logger.debug("connection ended: \(error)")
                             }
@@ -103,8 +108,40 @@ public struct APIServer: Sendable {
         }
     }
 
+    /// Authenticates `request` by its bearer token and routes it.
+    private static func answer(_ request: APIRequest, authorization: String?, router: APIRouter, token: String) async -> APIResponse {
+        guard authorization == "Bearer \(token)" else {
+            return .json(401, ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure", "message": "Unauthorized", "reason": "Unauthorized", "code": 401])
+        }
+        return await router.respond(to: request)
+    }
+
+    /// One answer of `answer(method:target:headers:body:)`.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var contentType: String
+        /// The whole body; empty for a watch, whose stream is closed at once.
+        public var body: [UInt8]
+        public var isWatch: Bool
+    }
+
+    /// Answers one request without a socket, as a connection does once NIOHTTP1 has read it —
+    /// authentication, routing, the cluster: how the fuzz target drives the request handling.
+    public func answer(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8]) async -> Answer {
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name }?.value }
+        let request = APIRequest(method: method, target: target, contentType: header("content-type"), userAgent: header("user-agent"), body: body)
+        let response = await Self.answer(request, authorization: header("authorization"), router: APIRouter(cluster: cluster), token: credentials.token)
+        switch response {
+        case .full(let status, let contentType, let bytes, _):
+            return Answer(status: status, contentType: contentType, body: bytes, isWatch: false)
+        case .stream:
+            return Answer(status: 200, contentType: "application/json", body: [], isWatch: true)
+        }
+    }
+
     private static func handle(
-        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: APIRouter, token: String
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, router: APIRouter, token: String,
+        audit: AuditLog?
     ) async throws {
         try await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
@@ -120,14 +157,18 @@ public struct APIServer: Sendable {
                     guard let requestHead = head else { continue }
                     head = nil
                     let response: APIResponse
-                    if requestHead.headers["Authorization"].first != "Bearer \(token)" {
-                        response = .json(401, ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure", "message": "Unauthorized", "reason": "Unauthorized", "code": 401])
-                    } else {
-                        let request = APIRequest(
-                            method: requestHead.method.rawValue, target: requestHead.uri,
-                            contentType: requestHead.headers["Content-Type"].first, userAgent: requestHead.headers["User-Agent"].first,
-                            body: body.readBytes(length: body.readableBytes) ?? [])
-                        response = await router.respond(to: request)
+                    let request = APIRequest(
+                        method: requestHead.method.rawValue, target: requestHead.uri,
+                        contentType: requestHead.headers["Content-Type"].first, userAgent: requestHead.headers["User-Agent"].first,
+                        body: body.readBytes(length: body.readableBytes) ?? [])
+                    response = await Self.answer(request, authorization: requestHead.headers["Authorization"].first, router: router, token: token)
+                    if let audit {
+                        let code: Int
+                        switch response {
+                        case .full(let status, _, _, _): code = status
+                        case .stream: code = 200
+                        }
+                        await audit.record(method: request.method, target: requestHead.uri, query: request.query, userAgent: request.userAgent, code: code)
                     }
                     let keepAlive = requestHead.isKeepAlive
                     switch response {

@@ -29,11 +29,19 @@ public struct ProxyConfiguration: Sendable {
         public var maxHeaderBytes: Int = 32768
         /// A connection with no request in flight for this long is closed.
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// A request head not received whole this long after the connection opened (first
+        /// request) or after its first byte (later requests): 408 and close (nginx's
+        /// `client_header_timeout`).
+        public var headerReadTimeout: TimeAmount = .seconds(10)
 
-        public init(maxRequestTargetBytes: Int = 8192, maxHeaderBytes: Int = 32768, idleTimeout: TimeAmount = .seconds(60)) {
+        public init(
+            maxRequestTargetBytes: Int = 8192, maxHeaderBytes: Int = 32768, idleTimeout: TimeAmount = .seconds(60),
+            headerReadTimeout: TimeAmount = .seconds(10)
+        ) {
             self.maxRequestTargetBytes = maxRequestTargetBytes
             self.maxHeaderBytes = maxHeaderBytes
             self.idleTimeout = idleTimeout
+            self.headerReadTimeout = headerReadTimeout
         }
     }
 

@@ -19,8 +19,15 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     private let isHTTP2Stream: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle {
-        didSet { if case .idle = state { idleSince = context?.eventLoop.now ?? idleSince } }
+        didSet {
+            if case .idle = state {
+                idleSince = context?.eventLoop.now ?? idleSince
+                headerDeadline?.requestFinished()
+            }
+        }
     }
+    /// Told when a head arrives and when its response ends, so it times only the reading of heads.
+    private let headerDeadline: HeaderReadDeadline?
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     private var idleSince = NIODeadline.uptimeNanoseconds(0)
@@ -34,7 +41,11 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case closed
     }
 
-    init(tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits, isHTTP2Stream: Bool = false) {
+    init(
+        tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits,
+        isHTTP2Stream: Bool = false, headerDeadline: HeaderReadDeadline? = nil
+    ) {
+        self.headerDeadline = headerDeadline
         self.tables = tables
         self.pool = pool
         self.mirrors = MirrorSender(pool: pool)
@@ -106,6 +117,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     // MARK: - Request
 
     private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        headerDeadline?.headReceived()
         guard case .idle = state else { return }
         let keepAlive = isHTTP2Stream || head.isKeepAlive
         if head.uri.utf8.count > limits.maxRequestTargetBytes {

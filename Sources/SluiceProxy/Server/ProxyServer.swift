@@ -130,8 +130,11 @@ struct HTTPPipeline {
 
     /// HTTP/1.1 on the connection.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        let deadline = HeaderReadDeadline(timeout: limits.headerReadTimeout)
+        try pipeline.addHandler(deadline)
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-        try pipeline.addHandler(ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits))
+        try pipeline.addHandler(
+            ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, headerDeadline: deadline))
     }
 
     /// TLS first: the ClientHello's server name picks the listener's certificate, then ALPN the protocol.

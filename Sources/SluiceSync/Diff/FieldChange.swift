@@ -22,6 +22,7 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
     /// A value as a drift message shows it: compact JSON, long values cut, absence as `<none>`.
     static func text(_ value: JSONValue?) -> String {
         guard let value else { return "<none>" }
+        if value == .string(FieldError.redactedText) { return FieldError.redactedText }
         let text = value.jsonText()
         return text.count > 120 ? String(text.prefix(117)) + "..." : text
     }

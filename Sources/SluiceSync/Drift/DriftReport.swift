@@ -50,7 +50,7 @@ public struct DriftReport: Sendable, Hashable {
                 && !rules.contains { $0.covers(change.path) }
         }
         guard !changes.isEmpty else { return nil }
-        return DriftReport(object: expected.reference, changes: changes, changedBy: otherManagers(of: live, excluding: fieldManager))
+        return DriftReport(object: expected.reference, changes: changes.map { $0.redacted(for: expected) }, changedBy: otherManagers(of: live, excluding: fieldManager))
     }
 
     /// Managers other than `excluding`, latest write first (entries without a time last).

@@ -1,0 +1,67 @@
+import Foundation
+import SluiceModel
+import SluiceTestSupport
+import Testing
+
+@testable import SluiceKube
+
+/// `APIServer.answer`, the socket-less entry the fuzz target drives, over the fuzz target's seed
+/// corpus (Tests/Fuzz/Corpus/EmbeddedAPI): every answer holds the invariants the fuzz target
+/// checks, and the seeds that must be refused are refused with the server's codes.
+@Suite struct APIServerAnswerTests {
+    static let corpus = SharedData.packageRoot.appendingPathComponent("Tests/Fuzz/Corpus/EmbeddedAPI")
+
+    /// A seed as the fuzz target reads it: `METHOD TARGET`, header lines, an empty line, the body.
+    static func request(_ bytes: [UInt8]) -> (method: String, target: String, headers: [(name: String, value: String)], body: [UInt8])? {
+        var split = bytes.count
+        for index in bytes.indices where bytes[index] == 0x0A && index + 1 < bytes.count && bytes[index + 1] == 0x0A {
+            split = index
+            break
+        }
+        var lines = String(decoding: bytes[..<split], as: UTF8.self).split(separator: "\n").map(String.init)
+        guard !lines.isEmpty else { return nil }
+        let requestLine = lines.removeFirst().split(separator: " ", maxSplits: 1).map(String.init)
+        guard requestLine.count == 2 else { return nil }
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        return (requestLine[0], requestLine[1], headers, Array(bytes[min(split + 2, bytes.count)...]))
+    }
+
+    @Test("the fuzz seeds: real statuses, JSON that parses, errors as a Status with the same code")
+    func seedsHoldTheInvariants() async throws {
+        let directory = try TemporaryDirectory("sluice-answer")
+        let cluster = try await EmbeddedCluster(dataDirectory: directory.url)
+        let server = APIServer(cluster: cluster, credentials: try ServerCredentials.loadOrCreate(in: directory.url))
+        let seeds = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).sorted()
+        #expect(seeds.count >= 20)
+        var statuses: [String: Int] = [:]
+        for seed in seeds {
+            let bytes = [UInt8](try Data(contentsOf: Self.corpus.appendingPathComponent(seed)))
+            let request = try #require(Self.request(bytes), "\(seed)")
+            var headers = request.headers
+            if !headers.contains(where: { $0.name.lowercased() == "authorization" }) {
+                headers.append(("Authorization", "Bearer \(server.credentials.token)"))
+            }
+            let answer = await server.answer(method: request.method, target: request.target, headers: headers, body: request.body)
+            statuses[seed] = answer.status
+            #expect((100..<600).contains(answer.status), "\(seed)")
+            if answer.contentType == "application/json", !answer.isWatch {
+                let parsed = try? JSONSerialization.jsonObject(with: Data(answer.body), options: [.fragmentsAllowed])
+                #expect(parsed != nil, "\(seed): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
+                if answer.status >= 400, let status = parsed as? [String: Any] {
+                    #expect(status["kind"] as? String == "Status" && status["code"] as? Int == answer.status, "\(seed)")
+                }
+            }
+        }
+        #expect(statuses["unauthorized"] == 401)
+        #expect(statuses["not-found"] == 404)
+        #expect(statuses["json-patch"] == 415 || statuses["json-patch"] == 404)
+        #expect(statuses["unsupported-media"] == 415 || statuses["unsupported-media"] == 404)
+        #expect(statuses["apply-route-yaml"] == 201)
+        #expect(statuses["create-configmap"] == 201)
+        #expect(statuses["version"] == 200)
+        #expect(statuses["watch"] == 200)
+    }
+}
