@@ -9,14 +9,14 @@ import Testing
 /// The first bytes of a plain connection choose HTTP/1.1 or h2c, however they are split.
 @Suite("Cleartext protocol detection (EmbeddedChannel)")
 struct CleartextProtocolDetectorTests {
-    static func channel(idleTimeout: TimeAmount = .seconds(60)) throws -> EmbeddedChannel {
+    static func channel(headerReadTimeout: TimeAmount = .seconds(10)) throws -> EmbeddedChannel {
         let input = try RouteCompilerTests.input(["httproute-redirect-host-and-status.yaml"])
         let table = RouteCompiler().compile(input).table
         var contexts: [TLSCertificate: NIOSSLContext] = [:]
         let tables = TableBox(try InstalledTable(table: table, stats: ProxyStats(), contexts: &contexts))
         let channel = EmbeddedChannel()
         let pool = UpstreamPool(eventLoop: channel.eventLoop, connectTimeout: .seconds(1), maxIdlePerEndpoint: 1)
-        try HTTPPipeline(tables: tables, pool: pool, listenerPort: 80, limits: .init(idleTimeout: idleTimeout)).addCleartext(to: channel)
+        try HTTPPipeline(tables: tables, pool: pool, listenerPort: 80, limits: .init(headerReadTimeout: headerReadTimeout)).addCleartext(to: channel)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }
@@ -74,12 +74,14 @@ struct CleartextProtocolDetectorTests {
         _ = try? channel.finish()
     }
 
-    @Test("a connection that sends nothing is closed after the idle timeout")
+    @Test("a connection that sends nothing is answered 408 and closed at the header-read deadline")
     func silence() throws {
-        let channel = try Self.channel(idleTimeout: .seconds(5))
+        let channel = try Self.channel(headerReadTimeout: .seconds(5))
         channel.embeddedEventLoop.advanceTime(by: .seconds(4))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        let answer = try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) }
+        #expect(answer?.hasPrefix("HTTP/1.1 408") == true, "\(answer ?? "nothing")")
         #expect(!channel.isActive)
     }
 }

@@ -4,7 +4,8 @@ import NIOCore
 /// preface (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`) means h2c with prior knowledge, anything else
 /// HTTP/1.1. It decides as soon as the bytes differ from the preface, so an HTTP/1.1 request waits
 /// for no more than its first byte or two; then it hands every byte read to the chosen pipeline and
-/// leaves. A connection that sends nothing is closed after `timeout`, as an idle one would be.
+/// leaves. A connection that sends nothing is closed after `timeout`, answered `silenceAnswer` first
+/// when given (the header-read deadline's 408: a client that never started its request head).
 final class CleartextProtocolDetector: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
@@ -17,19 +18,28 @@ final class CleartextProtocolDetector: ByteToMessageDecoder {
 
     private let configure: (Detected, ChannelHandlerContext) throws -> Void
     private let timeout: TimeAmount
+    private let silenceAnswer: ByteBuffer?
     private var decided = false
     private var silence: Scheduled<Void>?
 
     /// `configure` adds the handlers for the detected protocol after this one.
-    init(timeout: TimeAmount, configure: @escaping (Detected, ChannelHandlerContext) throws -> Void) {
+    init(
+        timeout: TimeAmount, silenceAnswer: ByteBuffer? = nil,
+        configure: @escaping (Detected, ChannelHandlerContext) throws -> Void
+    ) {
         self.timeout = timeout
+        self.silenceAnswer = silenceAnswer
         self.configure = configure
     }
 
     func decoderAdded(context: ChannelHandlerContext) {
         silence = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] () -> Void in
             guard let self, !self.decided else { return }
-            context.close(promise: nil)
+            guard let answer = self.silenceAnswer else {
+                context.close(promise: nil)
+                return
+            }
+            context.writeAndFlush(NIOAny(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 

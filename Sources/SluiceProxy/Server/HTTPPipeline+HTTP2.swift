@@ -8,7 +8,11 @@ extension HTTPPipeline {
     /// knowledge), HTTP/1.1 otherwise. `Upgrade: h2c` is not offered (nginx does not either): such a
     /// request is served over HTTP/1.1.
     func addCleartext(to channel: any Channel) throws {
-        let detector = CleartextProtocolDetector(timeout: limits.idleTimeout) { detected, context in
+        // Until its first bytes arrive a connection is one whose request head is late: the
+        // header-read deadline applies, with its 408.
+        let detector = CleartextProtocolDetector(
+            timeout: limits.headerReadTimeout, silenceAnswer: HeaderReadDeadline.response
+        ) { detected, context in
             switch detected {
             case .http1: try self.add(to: context.pipeline.syncOperations)
             case .http2: try self.addHTTP2(to: context.channel)
