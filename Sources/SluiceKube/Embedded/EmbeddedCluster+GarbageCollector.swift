@@ -44,8 +44,7 @@ extension EmbeddedCluster {
             guard let live = objects[key]?.value else { continue }
             let owners = Self.ownerUIDs(of: live)
             if !owners.isEmpty, owners.allSatisfy({ !liveUIDs.contains($0) }), !Self.isDeleting(live) {
-                try collect(key, propagation: .background)
-                changed = true
+                if try collect(key, propagation: .background) { changed = true }
                 continue
             }
             guard Self.isDeleting(live), let uid = live["metadata"]?["uid"]?.stringValue else { continue }
@@ -59,8 +58,7 @@ extension EmbeddedCluster {
                 changed = true
             } else if finalizers.contains(Self.foregroundFinalizer) {
                 for dependent in dependents where !(objects[dependent].map { Self.isDeleting($0.value) } ?? true) {
-                    try collect(dependent, propagation: .foreground)
-                    changed = true
+                    if try collect(dependent, propagation: .foreground) { changed = true }
                 }
                 let blocking = dependents.contains { dependent in
                     guard let value = objects[dependent]?.value else { return false }
@@ -77,9 +75,12 @@ extension EmbeddedCluster {
         return changed
     }
 
-    private func collect(_ key: ObjectStore.Key, propagation: DeleteOptions.Propagation) throws(APIError) {
-        guard let served = served(for: key) else { return }
+    /// Deletes `key`; false when its kind is no longer served (its CRD is gone), so nothing
+    /// changed and the pass must not count it as a change (it would repeat for nothing).
+    private func collect(_ key: ObjectStore.Key, propagation: DeleteOptions.Propagation) throws(APIError) -> Bool {
+        guard let served = served(for: key) else { return false }
         _ = try delete(served, namespace: key.namespace, name: key.name, options: DeleteOptions(propagationPolicy: propagation))
+        return true
     }
 
     private func removeOwnerReference(_ uid: String, from key: ObjectStore.Key) throws(APIError) {
