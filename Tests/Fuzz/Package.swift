@@ -47,6 +47,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "FuzzProxyHTTP",
+            dependencies: [
+                "FuzzSupport", .product(name: "SluiceProxy", package: "sluice"), .product(name: "SluiceModel", package: "sluice"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "FuzzEmbeddedAPI",
             dependencies: ["FuzzSupport", .product(name: "SluiceKube", package: "sluice")]
         ),

@@ -11,22 +11,27 @@ import Testing
 @Suite struct APIServerAnswerTests {
     static let corpus = SharedData.packageRoot.appendingPathComponent("Tests/Fuzz/Corpus/EmbeddedAPI")
 
-    /// A seed as the fuzz target reads it: `METHOD TARGET`, header lines, an empty line, the body.
+    /// A seed as the fuzz target reads it: `METHOD TARGET`, header lines, an empty line, the body;
+    /// nil for the inputs the target skips (a request line NIO's parser would never hand over).
     static func request(_ bytes: [UInt8]) -> (method: String, target: String, headers: [(name: String, value: String)], body: [UInt8])? {
-        var split = bytes.count
+        var headEnd = bytes.count
+        var bodyStart = bytes.count
         for index in bytes.indices where bytes[index] == 0x0A && index + 1 < bytes.count && bytes[index + 1] == 0x0A {
-            split = index
+            headEnd = index
+            bodyStart = index + 2
             break
         }
-        var lines = String(decoding: bytes[..<split], as: UTF8.self).split(separator: "\n").map(String.init)
+        var lines = String(decoding: bytes[..<headEnd], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard !lines.isEmpty else { return nil }
         let requestLine = lines.removeFirst().split(separator: " ", maxSplits: 1).map(String.init)
-        guard requestLine.count == 2 else { return nil }
+        guard requestLine.count == 2, !requestLine[0].isEmpty,
+            requestLine.allSatisfy({ $0.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F } })
+        else { return nil }
         let headers = lines.compactMap { line -> (name: String, value: String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
-        return (requestLine[0], requestLine[1], headers, Array(bytes[min(split + 2, bytes.count)...]))
+        return (requestLine[0], requestLine[1], headers, Array(bytes[bodyStart...]))
     }
 
     @Test("the fuzz seeds: real statuses, JSON that parses, errors as a Status with the same code")
@@ -34,12 +39,16 @@ import Testing
         let directory = try TemporaryDirectory("sluice-answer")
         let cluster = try await EmbeddedCluster(dataDirectory: directory.url)
         let server = APIServer(cluster: cluster, credentials: try ServerCredentials.loadOrCreate(in: directory.url))
-        let seeds = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).sorted()
+        // The hand-written seeds first, on a fresh store, as their expected codes assume; then the
+        // inputs the fuzzer kept (named by their SHA-1).
+        let isFound = { (name: String) in name.count == 40 && name.allSatisfy(\.isHexDigit) }
+        let seeds = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
+            .sorted { (isFound($0) ? 1 : 0, $0) < (isFound($1) ? 1 : 0, $1) }
         #expect(seeds.count >= 20)
         var statuses: [String: Int] = [:]
         for seed in seeds {
             let bytes = [UInt8](try Data(contentsOf: Self.corpus.appendingPathComponent(seed)))
-            let request = try #require(Self.request(bytes), "\(seed)")
+            guard let request = Self.request(bytes) else { continue }
             var headers = request.headers
             if !headers.contains(where: { $0.name.lowercased() == "authorization" }) {
                 headers.append(("Authorization", "Bearer \(server.credentials.token)"))
@@ -55,6 +64,7 @@ import Testing
                 }
             }
         }
+        #expect(statuses.count >= 20, "seeds the fuzz target reads as requests")
         #expect(statuses["unauthorized"] == 401)
         #expect(statuses["not-found"] == 404)
         #expect(statuses["json-patch"] == 415 || statuses["json-patch"] == 404)

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import SluiceProxy
 import Testing
 
@@ -70,5 +71,24 @@ struct ProxyLimitsTests {
         }
         #expect(connection.channel.isActive)
         #expect(env.echo("infra-backend-v1")?.connections == 1)
+    }
+
+    @Test("clients that leave while the proxy connects upstream leave no upstream connection open beyond the pool")
+    func clientsLeavingMidConnect() async throws {
+        // Found by FuzzProxyHTTP: the connection being made for a client that had already gone was
+        // neither used nor pooled nor closed, one open socket per such client.
+        let configuration = ProxyConfiguration(upstream: .init(maxIdlePerEndpoint: 2))
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration)
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let echo = try #require(env.echo("infra-backend-v1"))
+        for index in 0..<40 {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            try await channel.writeAndFlush(ByteBuffer(string: "GET /gone\(index) HTTP/1.1\r\nHost: gw.test\r\n\r\n"))
+            try await channel.close()
+        }
+        #expect(echo.connections >= 5, "the clients should have caused upstream connections (\(echo.connections))")
+        try await eventually(timeout: .seconds(5)) { echo.openConnections <= 2 }
     }
 }

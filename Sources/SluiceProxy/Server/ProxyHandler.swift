@@ -183,8 +183,14 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         exchange.mirrored?.append(.head(upstreamHead))
         state = .connecting(exchange, buffered: [.head(upstreamHead)])
+        let pool = self.pool
         pool.acquire(endpoint).assumeIsolated().whenComplete { [weak self] result in
-            self?.connected(exchange, result)
+            if let self {
+                self.connected(exchange, result)
+            } else if case .success(let connection) = result {
+                // The client went away while we connected: the connection is unused, keep it.
+                pool.release(connection)
+            }
         }
     }
 

@@ -31,9 +31,11 @@ final class EchoServer: Sendable {
     private let channel: any Channel
     private let received = NIOLockedValueBox<[EchoedRequest]>([])
     private let accepted: NIOLockedValueBox<Int>
+    private let open: NIOLockedValueBox<Int>
 
-    private init(pod: String, namespace: String, channel: any Channel, accepted: NIOLockedValueBox<Int>) {
+    private init(pod: String, namespace: String, channel: any Channel, accepted: NIOLockedValueBox<Int>, open: NIOLockedValueBox<Int>) {
         self.accepted = accepted
+        self.open = open
         self.pod = pod
         self.namespace = namespace
         self.channel = channel
@@ -44,14 +46,19 @@ final class EchoServer: Sendable {
     var requests: [EchoedRequest] { received.withLockedValue { $0 } }
     /// Connections accepted so far.
     var connections: Int { accepted.withLockedValue { $0 } }
+    /// Connections open now.
+    var openConnections: Int { open.withLockedValue { $0 } }
 
     static func start(pod: String, namespace: String) async throws -> EchoServer {
         let box = NIOLockedValueBox<EchoServer?>(nil)
         let accepted = NIOLockedValueBox(0)
+        let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0 += 1 }
+                open.withLockedValue { $0 += 1 }
+                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace) { request in
@@ -60,7 +67,7 @@ final class EchoServer: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let server = EchoServer(pod: pod, namespace: namespace, channel: channel, accepted: accepted)
+        let server = EchoServer(pod: pod, namespace: namespace, channel: channel, accepted: accepted, open: open)
         box.withLockedValue { $0 = server }
         return server
     }

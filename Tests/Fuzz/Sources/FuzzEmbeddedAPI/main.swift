@@ -1,8 +1,6 @@
-import Dispatch
 import Foundation
 import FuzzSupport
 import SluiceKube
-import Synchronization
 
 /// HTTP requests to the embedded API server, past the HTTP parser: one input is a request as text,
 ///
@@ -26,24 +24,6 @@ let directory: URL = {
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }()
-
-final class Box<Value: Sendable>: Sendable {
-    let value: Mutex<Value?> = Mutex(nil)
-}
-
-/// Runs `body` on the concurrency pool and waits for it: libFuzzer's callback is synchronous.
-func blocking<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) -> Value {
-    let box = Box<Result<Value, any Error>>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let result: Result<Value, any Error>
-        do { result = .success(try await body()) } catch { result = .failure(error) }
-        box.value.withLock { $0 = result }
-        done.signal()
-    }
-    done.wait()
-    return try! box.value.withLock { $0! }.get()
-}
 
 let server: APIServer = blocking {
     let cluster = try await EmbeddedCluster(dataDirectory: directory)
