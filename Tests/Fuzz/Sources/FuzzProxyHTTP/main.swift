@@ -131,7 +131,7 @@ _ = proxy
 
 /// Writes `bytes` to a new connection to the proxy, half-closes it, and returns everything the
 /// proxy sent before closing; nil when the proxy kept the connection open past `deadline`.
-func exchange(_ bytes: [UInt8], deadline seconds: Int) -> [UInt8]? {
+func exchange(_ bytes: [UInt8], deadline seconds: Int, attempt: Int = 1) -> [UInt8]? {
     let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(socket >= 0, "socket: errno \(errno)")
     defer { close(socket) }
@@ -141,6 +141,15 @@ func exchange(_ bytes: [UInt8], deadline seconds: Int) -> [UInt8]? {
     setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
     var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    // Each connection from its own 127/8 source address: connections the proxy closes first sit
+    // in TIME_WAIT for a minute, and from one address they would use up its ephemeral ports.
+    var source = sockaddr_in()
+    source.sin_family = sa_family_t(AF_INET)
+    source.sin_addr.s_addr = (UInt32(127) << 24 | UInt32.random(in: 1...0xFF_FFFE)).bigEndian
+    let bound = withUnsafePointer(to: &source) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    precondition(bound == 0, "bind a source address: errno \(errno)")
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(listenerPort).bigEndian)
@@ -148,7 +157,15 @@ func exchange(_ bytes: [UInt8], deadline seconds: Int) -> [UInt8]? {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    precondition(connected == 0, "connect to the proxy: errno \(errno)")
+    if connected != 0 {
+        // Not the proxy's fault when the machine runs out of something (ports, buffers): say so
+        // and try again; only a listener that stays unreachable stops the run.
+        let error = errno
+        FileHandle.standardError.write(Data("connect to the proxy: errno \(error) (\(String(cString: strerror(error)))), attempt \(attempt)\n".utf8))
+        precondition(attempt < 50, "the proxy's listener stayed unreachable")
+        usleep(20_000)
+        return exchange(bytes, deadline: seconds, attempt: attempt + 1)
+    }
     var written = 0
     while written < bytes.count {
         let count = bytes[written...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
