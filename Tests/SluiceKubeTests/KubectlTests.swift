@@ -99,6 +99,51 @@ import Testing
         }
         await server.stop()
     }
+    @Test("kubectl patch --type=json: operations applied, a failed test refused with kube-apiserver's 422")
+    func kubectlJSONPatch() async throws {
+        let server = try await TestServer()
+        let kubectl = ["kubectl", "--kubeconfig", server.kubeconfigPath]
+        do {
+            let file = server.directory.path("route.yaml")
+            try Self.route.write(to: file, atomically: true, encoding: .utf8)
+            _ = try await kubectlRun(kubectl + ["apply", "--server-side", "-f", file.path])
+            let patched = try await kubectlRun(kubectl + [
+                "patch", "httproute", "shop", "--type=json", "-p",
+                #"[{"op":"test","path":"/spec/rules/0/backendRefs/0/weight","value":90},"#
+                    + #"{"op":"replace","path":"/spec/rules/0/backendRefs/0/weight","value":30},"#
+                    + #"{"op":"add","path":"/spec/hostnames/-","value":"www.example.com"},"#
+                    + #"{"op":"remove","path":"/spec/rules/0/backendRefs/1"}]"#,
+            ])
+            #expect(patched == "httproute.gateway.networking.k8s.io/shop patched")
+            let yaml = try await kubectlRun(kubectl + ["get", "httproute", "shop", "-o", "yaml", "--show-managed-fields"])
+            let object = try #require(try YAMLDecoder().objects(yaml, file: "kubectl get").first)
+            #expect(object[FieldPath(parsing: "spec.rules[0].backendRefs[0].weight")]?.integerValue == 30)
+            #expect(object[FieldPath(parsing: "spec.rules[0].backendRefs")]?.arrayValue?.count == 1)
+            #expect(object[FieldPath(parsing: "spec.hostnames")] == ["shop.example.com", "www.example.com"])
+            let managers = object.metadata["managedFields"]?.arrayValue?.compactMap { $0["operation"]?.stringValue } ?? []
+            #expect(managers.contains("Update"), "the patch is an Update by kubectl: \(managers)")
+
+            await #expect {
+                try await kubectlRun(kubectl + [
+                    "patch", "httproute", "shop", "--type=json", "-p", #"[{"op":"test","path":"/spec/hostnames/0","value":"nope"}]"#,
+                ])
+            } throws: { error in
+                (error as? Shell.Failure)?.stderr.contains("the server rejected our request due to an error in our request") == true
+            }
+            // A schema violation made by a JSON patch is refused like any other write.
+            await #expect {
+                try await kubectlRun(kubectl + [
+                    "patch", "httproute", "shop", "--type=json", "-p", #"[{"op":"replace","path":"/spec/rules/0/backendRefs/0/weight","value":2000000}]"#,
+                ])
+            } throws: { error in
+                (error as? Shell.Failure)?.stderr.contains("spec.rules[0].backendRefs[0].weight") == true
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
 }
 
 /// Runs kubectl on a Dispatch thread: Shell blocks its thread until the child exits, and the

@@ -51,9 +51,45 @@ extension EmbeddedCluster {
         _ served: Served, namespace: String?, name: String, patch: JSONValue, manager: String, subresource: String?,
         fieldValidation: String?, dryRun: Bool = false
     ) throws(APIError) -> PatchResult {
+        try self.patch(
+            served, namespace: namespace, name: name, patch: .merge(patch), manager: manager, subresource: subresource,
+            fieldValidation: fieldValidation, dryRun: dryRun)
+    }
+
+    /// The body of a PATCH that is not an apply.
+    enum UpdatePatch {
+        /// `application/merge-patch+json` (RFC 7386).
+        case merge(JSONValue)
+        /// `application/json-patch+json` (RFC 6902).
+        case json(JSONPatch)
+    }
+
+    /// A merge or JSON patch: an Update by `manager` of the patched object.
+    func patch(
+        _ served: Served, namespace: String?, name: String, patch: UpdatePatch, manager: String, subresource: String?,
+        fieldValidation: String?, dryRun: Bool = false
+    ) throws(APIError) -> PatchResult {
         let key = storeKey(served, namespace: namespace, name: name)
         guard let live = objects[key]?.value else { throw APIError.notFound(served.resource, name: name) }
-        var patched = Self.applyMergePatch(patch, to: live)
+        var patched: JSONValue
+        switch patch {
+        case .merge(let body):
+            patched = Self.applyMergePatch(body, to: live)
+        case .json(let operations):
+            patched = live
+            // kube-apiserver answers an operation that does not apply (a failed test, a missing
+            // path) with this generic 422 and no detail, whatever the cause.
+            do {
+                try operations.apply(to: &patched)
+            } catch {
+                throw APIError(
+                    code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request",
+                    details: APIError.Details())
+            }
+            guard case .object = patched else {
+                throw APIError.badRequest("the patched document is not an object")
+            }
+        }
         var warnings: [String] = []
         let unknown = SchemaValidator().unknownFields(patched, against: served.schema)
         if !unknown.isEmpty {

@@ -119,11 +119,10 @@ struct APIRouter: Sendable {
             if request.query["force"] != nil {
                 throw Self.patchOptionsError(.forbidden, field: "force", detail: "may not be specified for non-apply patch")
             }
-            if contentType == "application/json-patch+json" {
-                throw APIError(code: 415, reason: "UnsupportedMediaType", message: "json-patch is not supported by the embedded API server; use a merge patch or server-side apply")
-            }
-            let patch = try Self.parseJSONBody(request)
-            let result = try await cluster.mergePatch(
+            let body = try Self.parseJSONBody(request)
+            let patch: EmbeddedCluster.UpdatePatch =
+                contentType == "application/json-patch+json" ? .json(try Self.jsonPatch(body)) : .merge(body)
+            let result = try await cluster.patch(
                 served, namespace: namespace, name: name, patch: patch, manager: request.manager, subresource: subresource,
                 fieldValidation: request.query["fieldValidation"], dryRun: request.isDryRun)
             try await cluster.durable()
@@ -142,6 +141,24 @@ struct APIRouter: Sendable {
             details: APIError.Details(group: "meta.k8s.io", kind: "PatchOptions", causes: [
                 APIError.Cause(reason: kind.reason, message: error.body, field: field),
             ]))
+    }
+
+    /// kube-apiserver's limit on the operations of one JSON patch.
+    static let maxJSONPatchOperations = 10_000
+
+    static func jsonPatch(_ body: JSONValue) throws(APIError) -> JSONPatch {
+        let patch: JSONPatch
+        do {
+            patch = try JSONPatch(body)
+        } catch {
+            throw APIError.badRequest(error.message)
+        }
+        guard patch.count <= maxJSONPatchOperations else {
+            throw APIError(
+                code: 413, reason: "RequestEntityTooLarge",
+                message: "Request entity too large: The allowed maximum operations in a JSON patch is \(maxJSONPatchOperations), got \(patch.count)")
+        }
+        return patch
     }
 
     static func parseJSONBody(_ request: APIRequest) throws(APIError) -> JSONValue {

@@ -49,7 +49,7 @@ struct Patcher {
                 guard let target else {
                     throw RenderError("unable to apply JSON 6902 patch: must specify a target for JSON patch", at: location)
                 }
-                let operations = try JSONPatch(documents[0].value, file: file, at: documents[0].location)
+                let operations = try Self.jsonPatch(documents[0])
                 for position in resources.indices where target.matches(resources[position]) {
                     try apply(operations, to: &resources[position], options: options)
                 }
@@ -85,20 +85,28 @@ struct Patcher {
             guard documents.count == 1 else {
                 throw RenderError("a JSON 6902 patch is one list of operations", at: location)
             }
-            let operations = try JSONPatch(documents[0].value, file: file, at: documents[0].location)
+            let operations = try Self.jsonPatch(documents[0])
             for position in resources.indices where target.matches(resources[position]) {
                 try apply(operations, to: &resources[position], options: [:])
             }
         }
     }
 
-    private func apply(_ operations: JSONPatch, to resource: inout Resource, options: OrderedDictionary<String, JSONValue>) throws(RenderError) {
+    private static func jsonPatch(_ document: YAMLDecoder.Document) throws(RenderError) -> (operations: JSONPatch, location: SourceLocation) {
+        do {
+            return (try JSONPatch(document.value), document.location)
+        } catch {
+            throw RenderError(error.message, at: document.location)
+        }
+    }
+
+    private func apply(_ patch: (operations: JSONPatch, location: SourceLocation), to resource: inout Resource, options: OrderedDictionary<String, JSONValue>) throws(RenderError) {
         let before = resource.object
         var value = JSONValue.object(resource.object.content)
         do {
-            try operations.apply(to: &value)
+            try patch.operations.apply(to: &value)
         } catch {
-            throw RenderError("unable to apply JSON patch to \(resource.object.reference): \(error.message)", at: error.location)
+            throw RenderError("unable to apply JSON patch to \(resource.object.reference): \(error.message)", at: patch.location)
         }
         guard case .object(let members) = value else { return }
         resource.object.content = members

@@ -1,59 +1,66 @@
 import Foundation
-import OrderedCollections
-import SluiceModel
 
 /// RFC 6902 operations (add, remove, replace, move, copy, test) over JSON pointers (RFC 6901,
-/// `-` for the end of a list).
-struct JSONPatch {
-    struct Operation {
+/// `-` for the end of a list): kustomize's `patchesJson6902` and the API server's
+/// `application/json-patch+json` patches. Messages are those of the Go library both use.
+public struct JSONPatch: Sendable {
+    struct Operation: Sendable {
         var op: String
         var path: [String]
         var from: [String]
         var value: JSONValue?
-        var location: SourceLocation
     }
 
-    struct Failure: Error {
-        var message: String
-        var location: SourceLocation
+    /// A patch that is not a list of well-formed operations.
+    public struct FormatError: Error, Sendable {
+        public var message: String
+    }
+
+    /// An operation that does not apply to the document.
+    public struct Failure: Error, Sendable {
+        public var message: String
     }
 
     var operations: [Operation]
 
-    init(_ value: JSONValue, file: String, at location: SourceLocation) throws(RenderError) {
+    /// How many operations the patch holds.
+    public var count: Int { operations.count }
+
+    public init(_ value: JSONValue) throws(FormatError) {
         guard case .array(let items) = value else {
-            throw RenderError("a JSON 6902 patch must be a list of operations", at: location)
+            throw FormatError(message: "a JSON 6902 patch must be a list of operations")
         }
         operations = []
         for (index, item) in items.enumerated() {
             guard let members = item.objectValue, let op = members["op"]?.stringValue else {
-                throw RenderError("JSON patch operation \(index) has no 'op'", at: location)
+                throw FormatError(message: "JSON patch operation \(index) has no 'op'")
             }
             guard ["add", "remove", "replace", "move", "copy", "test"].contains(op) else {
-                throw RenderError("Unexpected kind: \(op)", at: location)
+                throw FormatError(message: "Unexpected kind: \(op)")
             }
             guard let path = members["path"]?.stringValue else {
-                throw RenderError("JSON patch operation \(index) (\(op)) has no 'path'", at: location)
+                throw FormatError(message: "JSON patch operation \(index) (\(op)) has no 'path'")
             }
             if ["add", "replace", "test"].contains(op), members["value"] == nil {
-                throw RenderError("JSON patch operation \(index) (\(op)) has no 'value'", at: location)
+                throw FormatError(message: "JSON patch operation \(index) (\(op)) has no 'value'")
             }
             operations.append(Operation(
-                op: op, path: try Self.pointer(path, at: location),
-                from: try Self.pointer(members["from"]?.stringValue ?? "", at: location),
-                value: members["value"], location: location))
+                op: op, path: try Self.pointer(path),
+                from: try Self.pointer(members["from"]?.stringValue ?? ""), value: members["value"]))
         }
     }
 
-    static func pointer(_ text: String, at location: SourceLocation) throws(RenderError) -> [String] {
+    static func pointer(_ text: String) throws(FormatError) -> [String] {
         if text.isEmpty { return [] }
-        guard text.hasPrefix("/") else { throw RenderError("JSON pointer '\(text)' must start with '/'", at: location) }
+        guard text.hasPrefix("/") else { throw FormatError(message: "JSON pointer '\(text)' must start with '/'") }
         return text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
             $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
         }
     }
 
-    func apply(to document: inout JSONValue) throws(Failure) {
+    /// Applies the operations in order; the first that does not apply stops the patch (the
+    /// caller keeps its unpatched document).
+    public func apply(to document: inout JSONValue) throws(Failure) {
         for operation in operations {
             let where_ = "/" + operation.path.joined(separator: "/")
             switch operation.op {
@@ -61,27 +68,27 @@ struct JSONPatch {
                 try Self.add(&document, operation.path[...], operation.value!, operation)
             case "remove":
                 guard try Self.remove(&document, operation.path[...], operation) != nil else {
-                    throw Failure(message: "remove operation does not apply: doc is missing path: \"\(where_)\"", location: operation.location)
+                    throw Failure(message: "remove operation does not apply: doc is missing path: \"\(where_)\"")
                 }
             case "replace":
                 guard Self.get(document, operation.path[...]) != nil else {
-                    throw Failure(message: "replace operation does not apply: doc is missing key: \(where_)", location: operation.location)
+                    throw Failure(message: "replace operation does not apply: doc is missing key: \(where_)")
                 }
                 _ = try Self.remove(&document, operation.path[...], operation)
                 try Self.add(&document, operation.path[...], operation.value!, operation)
             case "move":
                 guard let value = try Self.remove(&document, operation.from[...], operation) else {
-                    throw Failure(message: "move operation does not apply: doc is missing from path", location: operation.location)
+                    throw Failure(message: "move operation does not apply: doc is missing from path")
                 }
                 try Self.add(&document, operation.path[...], value, operation)
             case "copy":
                 guard let value = Self.get(document, operation.from[...]) else {
-                    throw Failure(message: "copy operation does not apply: doc is missing from path", location: operation.location)
+                    throw Failure(message: "copy operation does not apply: doc is missing from path")
                 }
                 try Self.add(&document, operation.path[...], value, operation)
             default:
                 guard Self.get(document, operation.path[...]) == operation.value else {
-                    throw Failure(message: "testing value \(where_) failed: test failed", location: operation.location)
+                    throw Failure(message: "testing value \(where_) failed: test failed")
                 }
             }
         }
@@ -112,7 +119,7 @@ struct JSONPatch {
                 members[first] = new
             } else {
                 guard var child = members[first] else {
-                    throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\": missing value", location: operation.location)
+                    throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\": missing value")
                 }
                 members[first] = .null
                 try add(&child, path.dropFirst(), new, operation)
@@ -125,19 +132,19 @@ struct JSONPatch {
                     items.append(new)
                 } else {
                     guard let index = Int(first), index >= 0, index <= items.count else {
-                        throw Failure(message: "add operation does not apply: index out of range: \(first)", location: operation.location)
+                        throw Failure(message: "add operation does not apply: index out of range: \(first)")
                     }
                     items.insert(new, at: index)
                 }
             } else {
                 guard let index = Int(first), items.indices.contains(index) else {
-                    throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\"", location: operation.location)
+                    throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\"")
                 }
                 try add(&items[index], path.dropFirst(), new, operation)
             }
             value = .array(items)
         default:
-            throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\"", location: operation.location)
+            throw Failure(message: "add operation does not apply: doc is missing path: \"/\(operation.path.joined(separator: "/"))\"")
         }
     }
 
