@@ -31,6 +31,12 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     private var idleSince = NIODeadline.uptimeNanoseconds(0)
+    /// Request parts were written upstream but not flushed: they go out together when this read
+    /// batch ends (or with the request's end), one write to the socket rather than one per part.
+    private var upstreamFlushPending = false
+    /// Response parts were written downstream but not flushed: they go out when the upstream's read
+    /// batch ends (or with the response's end).
+    private var downstreamFlushPending = false
 
     private enum State {
         case idle
@@ -175,17 +181,31 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [],
             upstreamHead: upstreamHead)
         stats?.recordRequest()
-        if let timeout = [rule.requestTimeout, rule.backendTimeout].compactMap({ $0 }).min() {
+        if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
             exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in
                 self?.timedOut(exchange)
             }
         }
         exchange.mirrored?.append(.head(upstreamHead))
+        if let connection = pool.takeIdle(endpoint) {
+            connection.handler.delegate = self
+            state = .forwarding(exchange, connection)
+            connection.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
+            upstreamFlushPending = true
+            return
+        }
         state = .connecting(exchange, buffered: [.head(upstreamHead)])
-        pool.acquire(endpoint).assumeIsolated().whenComplete { [weak self] result in
+        pool.connect(endpoint).assumeIsolated().whenComplete { [weak self] result in
             self?.connected(exchange, result)
         }
+    }
+
+    /// The sooner of two optional timeouts.
+    private static func earliest(_ first: Duration?, _ second: Duration?) -> Duration? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
     }
 
     private func receiveBody(_ body: ByteBuffer) {
@@ -196,7 +216,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             state = .connecting(exchange, buffered: buffered)
         case .forwarding(let exchange, let connection):
             exchange.mirrored?.append(.body(.byteBuffer(body)))
-            connection.channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            connection.channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            upstreamFlushPending = true
         case .idle, .direct, .closed:
             break
         }
@@ -214,11 +235,20 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             sendMirrors(exchange)
         case .forwarding(let exchange, let connection):
             exchange.requestEnded = true
+            upstreamFlushPending = false
             connection.channel.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
             sendMirrors(exchange)
         case .idle, .closed:
             break
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if upstreamFlushPending {
+            upstreamFlushPending = false
+            if case .forwarding(_, let connection) = state { connection.channel.flush() }
+        }
+        context.fireChannelReadComplete()
     }
 
     private func sendMirrors(_ exchange: Exchange) {
@@ -266,9 +296,12 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             } else {
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
             }
+            downstreamFlushPending = true
         case .body(let body):
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            downstreamFlushPending = true
         case .end(let trailers):
+            downstreamFlushPending = false
             exchange.timeout?.cancel()
             exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
             connection.handler.delegate = nil
@@ -289,6 +322,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func upstreamReadComplete() {
+        guard downstreamFlushPending else { return }
+        downstreamFlushPending = false
         context?.flush()
     }
 
