@@ -4,9 +4,13 @@ import NIOHTTP1
 /// Serves one downstream HTTP/1.1 connection, or one HTTP/2 stream behind NIO's HTTP/2-to-HTTP/1
 /// codec: routes each request with the current RouteTable, answers redirects and errors itself, and
 /// forwards the rest over a pooled upstream connection. Requests on a connection are handled one at
-/// a time (`HTTPServerPipelineHandler` queues the next); an HTTP/2 stream carries exactly one.
-final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
+/// a time: a pipelined request waits in `queued` until the response before it has ended (this
+/// handler does what NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler` would,
+/// without their two extra hops per part and without pausing reads on every request, which costs two
+/// `epoll_ctl` calls per request). An HTTP/2 stream carries exactly one request.
+final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let tables: TableBox
@@ -37,6 +41,18 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     /// Response parts were written downstream but not flushed: they go out when the upstream's read
     /// batch ends (or with the response's end).
     private var downstreamFlushPending = false
+    /// What a pipelining client sent after a request whose response has not ended yet, in order.
+    private var queued = CircularBuffer<Queued>()
+    /// Reads are paused while requests wait in `queued`, so a pipelining client cannot make it grow
+    /// without bound; `drainQueued` resumes them.
+    private var readHeld = false
+    private var draining = false
+
+    private enum Queued {
+        case part(HTTPServerRequestPart)
+        /// The request decoder failed after the queued requests: answered 400 in its turn.
+        case parseError
+    }
 
     private enum State {
         case idle
@@ -73,8 +89,39 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             abandonUpstream()
             state = .closed
             context.close(promise: nil)
-        } else {
-            context.fireErrorCaught(error)
+            return
+        }
+        if error is HTTPParserError { parseFailed(context: context) }
+        context.fireErrorCaught(error)
+    }
+
+    /// The request decoder refused the bytes (ambiguous framing, a malformed head): 400 and close,
+    /// after the responses owed to earlier requests; nothing more is read from this connection.
+    private func parseFailed(context: ChannelHandlerContext) {
+        guard queued.isEmpty else {
+            queued.append(.parseError)
+            return
+        }
+        switch state {
+        case .idle, .direct:
+            write(.plain(.badRequest), keepAlive: false, context: context)
+        case .connecting(let exchange, _), .forwarding(let exchange, _):
+            if exchange.requestEnded {
+                queued.append(.parseError)
+            } else {
+                // The request itself is broken: the upstream never gets the rest of it.
+                exchange.timeout?.cancel()
+                abandonUpstream()
+                exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed)
+                if exchange.responseStarted {
+                    state = .closed
+                    context.close(promise: nil)
+                } else {
+                    write(.plain(.badRequest), keepAlive: false, context: context)
+                }
+            }
+        case .closed:
+            break
         }
     }
 
@@ -113,10 +160,78 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty {
+            queued.append(.part(part))
+            return
+        }
+        if case .head = part, !isIdle {
+            // Pipelined: the previous request has ended but its response has not.
+            queued.append(.part(part))
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head): receive(head, context: context)
         case .body(let body): receiveBody(body)
         case .end(let trailers): receiveEnd(trailers, context: context)
+        }
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
+    /// The current request has been read whole and its response has not ended.
+    private var awaitingResponse: Bool {
+        switch state {
+        case .connecting(let exchange, _), .forwarding(let exchange, _): exchange.requestEnded
+        case .idle, .direct, .closed: false
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queued.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// A response ended: serves what a pipelining client queued meanwhile, up to the next request
+    /// that has to wait for its own response.
+    private func drainQueued(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while let next = queued.first {
+            if case .closed = state {
+                queued.removeAll()
+                return
+            }
+            if case .part(.head) = next, !isIdle { break }
+            // A broken request in progress is refused now; after a whole one, its response comes first.
+            if case .parseError = next, awaitingResponse { break }
+            queued.removeFirst()
+            switch next {
+            case .part(let part):
+                handle(part, context: context)
+            case .parseError:
+                queued.removeAll()
+                parseFailed(context: context)
+            }
+        }
+        if upstreamFlushPending {
+            upstreamFlushPending = false
+            if case .forwarding(_, let connection) = state { connection.channel.flush() }
+        }
+        if queued.isEmpty && readHeld {
+            readHeld = false
+            context.read()
         }
     }
 
@@ -228,6 +343,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case .direct(let response, let keepAlive):
             state = .idle
             write(response, keepAlive: keepAlive, context: context)
+            drainQueued(context: context)
         case .connecting(let exchange, var buffered):
             exchange.requestEnded = true
             buffered.append(.end(trailers))
@@ -317,6 +433,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
                 state = .closed
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                drainQueued(context: context)
             }
         }
     }
@@ -362,6 +479,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         state = .idle
         write(.plain(status), keepAlive: exchange.keepAlive, context: context)
+        drainQueued(context: context)
     }
 
     /// Drops the upstream connection of the current exchange without returning it to the pool.
