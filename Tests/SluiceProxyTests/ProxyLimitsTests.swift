@@ -25,6 +25,41 @@ struct ProxyLimitsTests {
         #expect(!echo.requests.contains { $0.path == "/smuggled" })
     }
 
+    @Test("pipelined requests are forwarded one at a time and answered in order")
+    func pipelinedForwarding() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let response = try await rawExchange(
+            port: await env.port(),
+            "GET /one HTTP/1.1\r\nHost: gw.test\r\n\r\n"
+                + "POST /two HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /three HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n\r\n")
+        let statuses = response.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        #expect(statuses == ["200", "200", "200"])
+        let one = try #require(response.range(of: "\"path\":\"\\/one\""))
+        let two = try #require(response.range(of: "\"path\":\"\\/two\""))
+        let three = try #require(response.range(of: "\"path\":\"\\/three\""))
+        #expect(one.lowerBound < two.lowerBound && two.lowerBound < three.lowerBound)
+        let echo = try #require(env.echo("infra-backend-v1"))
+        #expect(echo.requests.map(\.path).suffix(3) == ["/one", "/two", "/three"])
+    }
+
+    @Test("a malformed request pipelined behind a good one: the good one is answered, then 400")
+    func pipelinedThenMalformed() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let response = try await rawExchange(
+            port: await env.port(),
+            "GET /first HTTP/1.1\r\nHost: gw.test\r\n\r\n"
+                + "POST / HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\nHost: gw.test\r\n\r\n")
+        let statuses = response.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        #expect(statuses == ["200", "400"])
+        let echo = try #require(env.echo("infra-backend-v1"))
+        #expect(echo.requests.contains { $0.path == "/first" })
+        #expect(!echo.requests.contains { $0.path == "/smuggled" })
+    }
+
     @Test("a chunked request body is forwarded whole")
     func chunkedBody() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])

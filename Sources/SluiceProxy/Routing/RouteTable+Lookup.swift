@@ -32,6 +32,11 @@ extension RouteTable {
 
     /// Lowercased, without `:port` (keeps an IPv6 literal's brackets).
     static func normalize(host: String) -> String {
+        // Most Host headers are already lowercase ASCII without a port: kept as they are, with no new string.
+        let needsWork = host.utf8.contains { byte in
+            byte >= 0x80 || byte == UInt8(ascii: ":") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        }
+        if !needsWork, host.utf8.last != UInt8(ascii: ".") { return host }
         var host = Substring(host)
         if host.hasPrefix("[") {
             if let close = host.firstIndex(of: "]") { host = host[...close] }

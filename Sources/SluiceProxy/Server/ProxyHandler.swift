@@ -4,9 +4,13 @@ import NIOHTTP1
 /// Serves one downstream HTTP/1.1 connection, or one HTTP/2 stream behind NIO's HTTP/2-to-HTTP/1
 /// codec: routes each request with the current RouteTable, answers redirects and errors itself, and
 /// forwards the rest over a pooled upstream connection. Requests on a connection are handled one at
-/// a time (`HTTPServerPipelineHandler` queues the next); an HTTP/2 stream carries exactly one.
-final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
+/// a time: a pipelined request waits in `queued` until the response before it has ended (this
+/// handler does what NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler` would,
+/// without their two extra hops per part and without pausing reads on every request, which costs two
+/// `epoll_ctl` calls per request). An HTTP/2 stream carries exactly one request.
+final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let tables: TableBox
@@ -31,6 +35,24 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     private var idleSince = NIODeadline.uptimeNanoseconds(0)
+    /// Request parts were written upstream but not flushed: they go out together when this read
+    /// batch ends (or with the request's end), one write to the socket rather than one per part.
+    private var upstreamFlushPending = false
+    /// Response parts were written downstream but not flushed: they go out when the upstream's read
+    /// batch ends (or with the response's end).
+    private var downstreamFlushPending = false
+    /// What a pipelining client sent after a request whose response has not ended yet, in order.
+    private var queued = CircularBuffer<Queued>()
+    /// Reads are paused while requests wait in `queued`, so a pipelining client cannot make it grow
+    /// without bound; `drainQueued` resumes them.
+    private var readHeld = false
+    private var draining = false
+
+    private enum Queued {
+        case part(HTTPServerRequestPart)
+        /// The request decoder failed after the queued requests: answered 400 in its turn.
+        case parseError
+    }
 
     private enum State {
         case idle
@@ -67,8 +89,39 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             abandonUpstream()
             state = .closed
             context.close(promise: nil)
-        } else {
-            context.fireErrorCaught(error)
+            return
+        }
+        if error is HTTPParserError { parseFailed(context: context) }
+        context.fireErrorCaught(error)
+    }
+
+    /// The request decoder refused the bytes (ambiguous framing, a malformed head): 400 and close,
+    /// after the responses owed to earlier requests; nothing more is read from this connection.
+    private func parseFailed(context: ChannelHandlerContext) {
+        guard queued.isEmpty else {
+            queued.append(.parseError)
+            return
+        }
+        switch state {
+        case .idle, .direct:
+            write(.plain(.badRequest), keepAlive: false, context: context)
+        case .connecting(let exchange, _), .forwarding(let exchange, _):
+            if exchange.requestEnded {
+                queued.append(.parseError)
+            } else {
+                // The request itself is broken: the upstream never gets the rest of it.
+                exchange.timeout?.cancel()
+                abandonUpstream()
+                exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed)
+                if exchange.responseStarted {
+                    state = .closed
+                    context.close(promise: nil)
+                } else {
+                    write(.plain(.badRequest), keepAlive: false, context: context)
+                }
+            }
+        case .closed:
+            break
         }
     }
 
@@ -107,10 +160,78 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty {
+            queued.append(.part(part))
+            return
+        }
+        if case .head = part, !isIdle {
+            // Pipelined: the previous request has ended but its response has not.
+            queued.append(.part(part))
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head): receive(head, context: context)
         case .body(let body): receiveBody(body)
         case .end(let trailers): receiveEnd(trailers, context: context)
+        }
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
+    /// The current request has been read whole and its response has not ended.
+    private var awaitingResponse: Bool {
+        switch state {
+        case .connecting(let exchange, _), .forwarding(let exchange, _): exchange.requestEnded
+        case .idle, .direct, .closed: false
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queued.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// A response ended: serves what a pipelining client queued meanwhile, up to the next request
+    /// that has to wait for its own response.
+    private func drainQueued(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while let next = queued.first {
+            if case .closed = state {
+                queued.removeAll()
+                return
+            }
+            if case .part(.head) = next, !isIdle { break }
+            // A broken request in progress is refused now; after a whole one, its response comes first.
+            if case .parseError = next, awaitingResponse { break }
+            queued.removeFirst()
+            switch next {
+            case .part(let part):
+                handle(part, context: context)
+            case .parseError:
+                queued.removeAll()
+                parseFailed(context: context)
+            }
+        }
+        if upstreamFlushPending {
+            upstreamFlushPending = false
+            if case .forwarding(_, let connection) = state { connection.channel.flush() }
+        }
+        if queued.isEmpty && readHeld {
+            readHeld = false
+            context.read()
         }
     }
 
@@ -175,16 +296,23 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [],
             upstreamHead: upstreamHead)
         stats?.recordRequest()
-        if let timeout = [rule.requestTimeout, rule.backendTimeout].compactMap({ $0 }).min() {
+        if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
             exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in
                 self?.timedOut(exchange)
             }
         }
         exchange.mirrored?.append(.head(upstreamHead))
+        if let connection = pool.takeIdle(endpoint) {
+            connection.handler.delegate = self
+            state = .forwarding(exchange, connection)
+            connection.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
+            upstreamFlushPending = true
+            return
+        }
         state = .connecting(exchange, buffered: [.head(upstreamHead)])
         let pool = self.pool
-        pool.acquire(endpoint).assumeIsolated().whenComplete { [weak self] result in
+        pool.connect(endpoint).assumeIsolated().whenComplete { [weak self] result in
             if let self {
                 self.connected(exchange, result)
             } else if case .success(let connection) = result {
@@ -192,6 +320,13 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
                 pool.release(connection)
             }
         }
+    }
+
+    /// The sooner of two optional timeouts.
+    private static func earliest(_ first: Duration?, _ second: Duration?) -> Duration? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
     }
 
     private func receiveBody(_ body: ByteBuffer) {
@@ -202,7 +337,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             state = .connecting(exchange, buffered: buffered)
         case .forwarding(let exchange, let connection):
             exchange.mirrored?.append(.body(.byteBuffer(body)))
-            connection.channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            connection.channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            upstreamFlushPending = true
         case .idle, .direct, .closed:
             break
         }
@@ -213,6 +349,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case .direct(let response, let keepAlive):
             state = .idle
             write(response, keepAlive: keepAlive, context: context)
+            drainQueued(context: context)
         case .connecting(let exchange, var buffered):
             exchange.requestEnded = true
             buffered.append(.end(trailers))
@@ -220,11 +357,20 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             sendMirrors(exchange)
         case .forwarding(let exchange, let connection):
             exchange.requestEnded = true
+            upstreamFlushPending = false
             connection.channel.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
             sendMirrors(exchange)
         case .idle, .closed:
             break
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if upstreamFlushPending {
+            upstreamFlushPending = false
+            if case .forwarding(_, let connection) = state { connection.channel.flush() }
+        }
+        context.fireChannelReadComplete()
     }
 
     private func sendMirrors(_ exchange: Exchange) {
@@ -272,9 +418,12 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             } else {
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
             }
+            downstreamFlushPending = true
         case .body(let body):
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            downstreamFlushPending = true
         case .end(let trailers):
+            downstreamFlushPending = false
             exchange.timeout?.cancel()
             exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
             connection.handler.delegate = nil
@@ -290,11 +439,14 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
                 state = .closed
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                drainQueued(context: context)
             }
         }
     }
 
     func upstreamReadComplete() {
+        guard downstreamFlushPending else { return }
+        downstreamFlushPending = false
         context?.flush()
     }
 
@@ -333,6 +485,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         state = .idle
         write(.plain(status), keepAlive: exchange.keepAlive, context: context)
+        drainQueued(context: context)
     }
 
     /// Drops the upstream connection of the current exchange without returning it to the pool.

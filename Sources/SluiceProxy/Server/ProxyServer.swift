@@ -132,7 +132,8 @@ struct HTTPPipeline {
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         let deadline = HeaderReadDeadline(timeout: limits.headerReadTimeout)
         try pipeline.addHandler(deadline)
-        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+        // Pipelining and parse errors are ProxyHandler's (see there): fewer handlers per part.
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
         try pipeline.addHandler(
             ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, headerDeadline: deadline))
     }

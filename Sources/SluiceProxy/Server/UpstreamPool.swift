@@ -19,12 +19,24 @@ final class UpstreamPool {
         self.random = SplitMix64(seed: UInt64.random(in: .min ... .max))
     }
 
+    /// An idle connection to `endpoint`, if one is open: the common case, answered without a future.
+    func takeIdle(_ endpoint: Endpoint) -> UpstreamConnection? {
+        // Popping through the dictionary's subscript edits the list in place; a copy taken out and
+        // written back would copy (and retain and release) every pooled connection on each request.
+        while let connection = idle[endpoint]?.popLast() {
+            if connection.isUsable { return connection }
+        }
+        return nil
+    }
+
     /// An idle connection to `endpoint`, or a new one.
     func acquire(_ endpoint: Endpoint) -> EventLoopFuture<UpstreamConnection> {
-        while var list = idle[endpoint], let connection = list.popLast() {
-            idle[endpoint] = list
-            if connection.isUsable { return eventLoop.assumeIsolated().makeSucceededFuture(connection) }
-        }
+        if let connection = takeIdle(endpoint) { return eventLoop.assumeIsolated().makeSucceededFuture(connection) }
+        return connect(endpoint)
+    }
+
+    /// A new connection to `endpoint` (when `takeIdle` had none).
+    func connect(_ endpoint: Endpoint) -> EventLoopFuture<UpstreamConnection> {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
@@ -43,14 +55,12 @@ final class UpstreamPool {
     /// Returns a connection after a complete exchange that left it open.
     func release(_ connection: UpstreamConnection) {
         guard connection.isUsable else { return }
-        var list = idle[connection.endpoint] ?? []
-        guard list.count < maxIdlePerEndpoint else {
+        guard (idle[connection.endpoint]?.count ?? 0) < maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
             return
         }
         connection.handler.delegate = nil
-        list.append(connection)
-        idle[connection.endpoint] = list
+        idle[connection.endpoint, default: []].append(connection)
     }
 
     /// Closes every idle connection (shutdown).
