@@ -70,9 +70,17 @@ extension GitRepository {
         }
         let context = FetchCallbackContext(remote: remote, knownHosts: knownHosts)
 
+        // An anonymous remote, without `url.<base>.insteadOf` rewriting: the URL in sluice.yaml is
+        // the one fetched (as Flux and Argo CD do), and libgit2 1.5 leaks PCRE2 match data
+        // (~17 KiB) on every config entry its insteadOf lookup fails to match — 35 KiB a fetch,
+        // 470 MiB over an hour of a one-second poll.
+        var createOptions = git_remote_create_options()
+        git_remote_create_options_init(&createOptions, UInt32(GIT_REMOTE_CREATE_OPTIONS_VERSION))
+        createOptions.repository = handle
+        createOptions.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF.rawValue | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC.rawValue
         var gitRemote: OpaquePointer?
-        try check("git_remote_create_anonymous", url: url, reason: .invalidInput) {
-            git_remote_create_anonymous(&gitRemote, handle, url)
+        try check("git_remote_create_with_opts", url: url, reason: .invalidInput) {
+            git_remote_create_with_opts(&gitRemote, url, &createOptions)
         }
         defer { git_remote_free(gitRemote) }
 
