@@ -133,6 +133,15 @@ extension AgentProcessSuites {
             }
             try #require(synced != nil, "the example repository was not synced:\n\(agent.output.suffix(3000))")
 
+            // The proxy core's status writes (Gateway and HTTPRoute status) come after the sync; on
+            // a loaded machine they may take a while, and the run must include them.
+            let statusesWritten = await eventually(timeout: .seconds(60)) {
+                let route = try? await kubectl(kubeconfig, "-n", "shop", "get", "httproute", "shop", "-o", "jsonpath={.status.parents[*].conditions[*].type}")
+                let gateway = try? await kubectl(kubeconfig, "-n", "shop", "get", "gateway", "edge", "-o", "jsonpath={.status.conditions[*].type}")
+                return route?.output.contains("Accepted") == true && gateway?.output.contains("Programmed") == true
+            }
+            #expect(statusesWritten != nil, "no Gateway/HTTPRoute status written:\n\(agent.output.suffix(2000))")
+
             // Drift in both modes: staging corrects it, production only records it.
             for namespace in ["shop-staging", "shop"] {
                 let patch = try await kubectl(

@@ -117,13 +117,16 @@ struct ProxyLimitsTests {
         defer { Task { await env.stop() } }
         let port = await env.port()
         let echo = try #require(env.echo("infra-backend-v1"))
-        for index in 0..<40 {
+        for index in 0..<100 {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()
             try await channel.writeAndFlush(ByteBuffer(string: "GET /gone\(index) HTTP/1.1\r\nHost: gw.test\r\n\r\n"))
             try await channel.close()
         }
-        #expect(echo.connections >= 5, "the clients should have caused upstream connections (\(echo.connections))")
+        // How many upstream connections the clients caused depends on timing (a connection made for
+        // a client that left is pooled and serves the next one); before the fix each such client
+        // left one open for good.
+        #expect(echo.connections >= 1, "the clients should have reached the upstream")
         try await eventually(timeout: .seconds(5)) { echo.openConnections <= 2 }
     }
 }
