@@ -62,7 +62,7 @@ import Testing
             writer.write(releasing: &released, batch: batch, emit: { pieces.append($0) })
             #expect(pieces.count == (objects.count + batch - 1) / batch)
             #expect(pieces.joined() == writer.write(objects))
-            #expect(released.allSatisfy(\.content.isEmpty))
+            #expect(released.allSatisfy { $0.content.isEmpty })
         }
         var none: [Object] = []
         var calls = 0
