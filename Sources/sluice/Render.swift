@@ -43,15 +43,16 @@ extension Sluice {
         func run() async throws {
             let source = RevisionSource(directory: directory, root: root, repo: repo, ref: ref, path: path, dataDir: dataDir)
             do {
-                let rendering = try source.render(Renderer(configuration: .init(gatewayAPIReferences: !kustomizeCompat))).rendering
-                var yaml = rendering.yaml
-                // Written from the string's own storage: the stream can be large.
-                yaml.withUTF8 { bytes in
-                    var offset = 0
-                    while offset < bytes.count {
-                        let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                        if written <= 0 { break }
-                        offset += written
+                // Written as it is produced: the stream can be larger than the objects it comes from.
+                try source.render(Renderer(configuration: .init(gatewayAPIReferences: !kustomizeCompat))) { text in
+                    var text = text
+                    text.withUTF8 { bytes in
+                        var offset = 0
+                        while offset < bytes.count {
+                            let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                            if written <= 0 { break }
+                            offset += written
+                        }
                     }
                 }
             } catch let error as RenderError {

@@ -15,22 +15,30 @@ struct RevisionSource {
     var path: String = ""
     var dataDir: String = ".sluice"
 
-    /// The rendering, and the revision's name (`main@sha1:…` for Git, the directory otherwise).
-    func render(_ renderer: Renderer = Renderer()) throws -> (rendering: Renderer.Rendering, revision: String) {
+    /// The tree to render, the kustomization's path in it, and the revision's name (`main@sha1:…`
+    /// for Git, the directory otherwise).
+    private func renderInput() throws -> (tree: any FileTree, path: String, revision: String) {
         if let directory {
             let (tree, path) = root.map { (DiskTree(root: $0), Self.relative(directory, to: $0)) } ?? DiskTree.enclosing(directory)
-            return (try renderer.render(tree, path: path), URL(fileURLWithPath: directory).standardizedFileURL.path)
+            return (tree, path, URL(fileURLWithPath: directory).standardizedFileURL.path)
         }
         let checkout = try GitRenderSource(repo: repo ?? "", ref: ref, dataDir: dataDir).checkout()
-        return (try renderer.render(checkout.snapshot, path: path), checkout.revision.displayName)
+        return (checkout.snapshot, path, checkout.revision.displayName)
+    }
+
+    /// Renders the revision, handing the YAML stream to `emit` in pieces as it is written
+    /// (see `Renderer.render(_:path:emit:)`).
+    func render(_ renderer: Renderer, emit: (String) -> Void) throws {
+        let (tree, path, _) = try renderInput()
+        try renderer.render(tree, path: path, emit: emit)
     }
 
     /// The objects of the revision: a kustomization is rendered; a directory without one, or a
     /// single file, is read as plain YAML manifests (files in path order), as `kubectl apply -f` does.
     func objects() throws -> (objects: [Object], revision: String) {
         guard let directory, !Self.isKustomization(directory) else {
-            let (rendering, revision) = try render()
-            return (rendering.objects, revision)
+            let (tree, path, revision) = try renderInput()
+            return (try Renderer().objects(tree, path: path), revision)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {

@@ -76,7 +76,7 @@ extension Sluice {
                     let current = FileManager.default.currentDirectoryPath
                     let prefix = tree.root.hasPrefix(current + "/") ? String(tree.root.dropFirst(current.count + 1)) + "/"
                         : tree.root == current ? "" : tree.root + "/"
-                    let objects = try Renderer().render(tree, path: relative).objects.map { object in
+                    let objects = try Renderer().objects(tree, path: relative).map { object in
                         var object = object
                         let file = object.positions?.file ?? ""
                         object.positions?.file = prefix + file

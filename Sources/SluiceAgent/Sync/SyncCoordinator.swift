@@ -163,7 +163,7 @@ public actor SyncCoordinator {
         var stage = "validate"
         for target in targets {
             do {
-                let objects = try renderer.render(snapshot, path: target.path).objects
+                let objects = try renderer.objects(snapshot, path: target.path)
                 problems += engine.validationProblems(in: objects).map { "\(target.name): \($0)" }
                 rendered.append((target, objects))
             } catch {

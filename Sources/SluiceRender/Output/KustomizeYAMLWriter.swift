@@ -18,14 +18,35 @@ public struct KustomizeYAMLWriter: Sendable {
 
     /// The stream of documents separated by `---`, as `kubectl kustomize` prints it.
     public func write(_ objects: [Object]) -> String {
+        write(objects[...], first: true)
+    }
+
+    /// The same stream, handed to `emit` in pieces of whole documents (about `batch` objects
+    /// each, in order), each object released (left empty in `objects`) once its document is
+    /// written: neither the whole stream nor every tree need be in memory at the end.
+    public func write(releasing objects: inout [Object], batch: Int = 2048, emit: (String) -> Void) {
+        var start = objects.startIndex
+        while start < objects.endIndex {
+            let end = min(start + max(batch, 1), objects.endIndex)
+            let text = write(objects[start..<end], first: start == objects.startIndex)
+            // The slice above is gone: these objects are the array's alone and are freed here.
+            for index in start..<end { objects[index] = Object([:]) }
+            emit(text)
+            start = end
+        }
+    }
+
+    /// `objects` as a piece of the stream; `first` is false when documents come before it.
+    private func write(_ objects: ArraySlice<Object>, first: Bool) -> String {
         let pieces = objects.count < 512 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
-        guard pieces > 1 else { return write(objects[...], first: true) }
+        guard pieces > 1 else { return piece(objects, first: first) }
         // Documents are independent: large streams are written in pieces on all cores.
         let size = (objects.count + pieces - 1) / pieces
         let results = Mutex<[String]>(Array(repeating: "", count: pieces))
         DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-            let start = min(piece * size, objects.count)
-            let text = write(objects[start..<min(start + size, objects.count)], first: start == 0)
+            let start = objects.startIndex + min(piece * size, objects.count)
+            let end = objects.startIndex + min(piece * size + size, objects.count)
+            let text = self.piece(objects[start..<end], first: first && start == objects.startIndex)
             results.withLock { $0[piece] = text }
         }
         return results.withLock { texts in
@@ -39,7 +60,7 @@ public struct KustomizeYAMLWriter: Sendable {
         }
     }
 
-    private func write(_ objects: ArraySlice<Object>, first: Bool) -> String {
+    private func piece(_ objects: ArraySlice<Object>, first: Bool) -> String {
         var output = ""
         for (offset, object) in objects.enumerated() {
             if offset > 0 || !first { output += "---\n" }

@@ -41,13 +41,17 @@ enum ResourceOrder {
             for (index, kind) in first.enumerated() { ranks[kind] = index - first.count }
             for (index, kind) in last.enumerated() { ranks[kind] = index + 1 }
         }
-        let keyed = objects.map { (key($0, rank: ranks), $0) }
-        return keyed.sorted { lhs, rhs in
-            if lhs.0.rank != rhs.0.rank { return lhs.0.rank < rhs.0.rank }
-            if lhs.0.gvk != rhs.0.gvk { return bytes(lhs.0.gvk, rhs.0.gvk) }
-            if lhs.0.namespace != rhs.0.namespace { return bytes(lhs.0.namespace, rhs.0.namespace) }
-            return bytes(lhs.0.name, rhs.0.name)
-        }.map(\.1)
+        // Indices are sorted, not (key, object) pairs: a large rendering is not copied twice more.
+        let keys = objects.map { key($0, rank: ranks) }
+        let order = keys.indices.sorted { lhs, rhs in
+            let (left, right) = (keys[lhs], keys[rhs])
+            if left.rank != right.rank { return left.rank < right.rank }
+            if left.gvk != right.gvk { return bytes(left.gvk, right.gvk) }
+            if left.namespace != right.namespace { return bytes(left.namespace, right.namespace) }
+            if !left.name.utf8.elementsEqual(right.name.utf8) { return bytes(left.name, right.name) }
+            return lhs < rhs
+        }
+        return order.map { objects[$0] }
     }
 
     private static func bytes(_ lhs: String, _ rhs: String) -> Bool {

@@ -47,6 +47,12 @@ public struct Renderer: Sendable {
     /// Renders the kustomization in directory `path` (relative to the tree's root; "" for the
     /// root). Nothing outside the tree is read: `..` and symlinks that leave it are refused.
     public func render(_ input: any FileTree, path: String = "") throws(RenderError) -> Rendering {
+        let objects = try objects(input, path: path)
+        return Rendering(objects: objects, yaml: KustomizeYAMLWriter().write(objects))
+    }
+
+    /// The objects `render(_:path:)` gives, in output order, without writing them as YAML.
+    public func objects(_ input: any FileTree, path: String = "") throws(RenderError) -> [Object] {
         let tree = TreeReader(input, maxFileBytes: configuration.maxFileBytes)
         guard let directory = TreeReader.join("", path) else {
             throw RenderError("'\(path)' is outside the repository")
@@ -66,13 +72,23 @@ public struct Renderer: Sendable {
         }
         NameReferences(gatewayAPI: configuration.gatewayAPIReferences).run(on: &resources)
         var objects = resources.map(\.object)
+        // The resources' bookkeeping is not needed any more; the objects stay uniquely held.
+        resources = []
         objects = try order(objects, kustomization: top)
         // Each option adds annotations or labels kustomize derives from its own build; Sluice
         // refuses them rather than print something else than kubectl would.
         if let option = try buildMetadata(top).first {
             throw RenderError("buildMetadata '\(option)' is not supported by Sluice's renderer", at: top.location(of: "buildMetadata"))
         }
-        return Rendering(objects: objects, yaml: KustomizeYAMLWriter().write(objects))
+        return objects
+    }
+
+    /// Renders as `render(_:path:)` does, handing the YAML stream to `emit` in pieces of whole
+    /// documents, in order. Each object is released once written, so a large rendering never
+    /// holds its whole stream, nor every tree beside it: what `sluice render` uses.
+    public func render(_ input: any FileTree, path: String = "", emit: (String) -> Void) throws(RenderError) {
+        var objects = try objects(input, path: path)
+        KustomizeYAMLWriter().write(releasing: &objects, emit: emit)
     }
 
     private func buildMetadata(_ kustomization: Kustomization) throws(RenderError) -> [String] {

@@ -103,9 +103,15 @@ struct NameReferences {
     }
 
     func run(on resources: inout [Resource]) {
-        // Only renamed objects matter: index them by kind and by every name they have had.
+        // Only rules some object can hold matter, and only renamed objects they can point at:
+        // a large tree of kinds no rule reads (routes and Services, say) indexes nothing.
+        let kinds = Set(resources.map(\.kind))
+        let rules = self.rules.filter { rule in rule.referrers.map { !$0.isDisjoint(with: kinds) } ?? true }
+        let targets = Set(rules.map(\.target))
+        guard !targets.isEmpty else { return }
+        // Index the renamed targets by kind and by every name they have had.
         var renamed: [String: [String: [Candidate]]] = [:]
-        for resource in resources where !resource.previousNames.isEmpty {
+        for resource in resources where !resource.previousNames.isEmpty && targets.contains(resource.kind) {
             let candidate = Candidate(
                 name: resource.name, previousNames: resource.previousNames, group: resource.group,
                 namespaces: ([resource.object.namespace] + resource.previousNamespaces).map { resource.effectiveNamespace($0) })
