@@ -61,11 +61,12 @@ extension EmbeddedCluster {
         let watcher = Watcher(group: served.entry.group, resource: served.entry.plural, namespace: namespace, selector: selector, continuation: continuation)
         let since = options.resourceVersion.flatMap { Int64($0) } ?? 0
         if since > 0 {
-            if let oldest = history.first, oldest.resourceVersion > since + 1, history.count >= configuration.watchHistory {
-                throw APIError.gone("too old resource version: \(since) (\(oldest.resourceVersion - 1))")
+            forgetOldHistory(now: configuration.now())
+            if since < historyForgottenThrough {
+                throw APIError.gone("too old resource version: \(since) (\(historyForgottenThrough))")
             }
             if since > resourceVersion { throw APIError.gone("too old resource version: \(since) (\(resourceVersion))") }
-            for event in history where event.resourceVersion > since && watcher.matches(event) { continuation.yield(event) }
+            for past in history where past.event.resourceVersion > since && watcher.matches(past.event) { continuation.yield(past.event) }
         } else {
             for key in objects.keys.sorted() {
                 let stored = objects[key]!

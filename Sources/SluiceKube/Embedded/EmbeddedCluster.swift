@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import SluiceModel
 
@@ -15,8 +16,12 @@ public actor EmbeddedCluster {
     public struct Configuration: Sendable {
         public var dataDirectory: URL
         public var now: @Sendable () -> Date
-        /// How many past events a watch can resume from before it gets 410 Gone.
+        /// At most how many past events a watch can resume from before it gets 410 Gone.
         public var watchHistory: Int
+        /// How long past events are kept for watches to resume from (beyond the last
+        /// `WatchHistoryWindow.minimumEvents`): kube-apiserver's watch cache keeps 75 s of events
+        /// ("eventFreshDuration"), so an agent running for weeks holds minutes of history, not all of it.
+        public var watchHistoryWindow: Duration
         /// Runs kube-controller-manager's garbage collector (`GarbageCollector`): foreground and
         /// orphan deletions complete, dependents of deleted owners go. Off only to answer as the
         /// recordings' cluster did, which ran no controller manager.
@@ -24,11 +29,12 @@ public actor EmbeddedCluster {
 
         public init(
             dataDirectory: URL, now: @escaping @Sendable () -> Date = { Date() }, watchHistory: Int = 10_000,
-            garbageCollector: Bool = true
+            watchHistoryWindow: Duration = .seconds(75), garbageCollector: Bool = true
         ) {
             self.dataDirectory = dataDirectory
             self.now = now
             self.watchHistory = watchHistory
+            self.watchHistoryWindow = watchHistoryWindow
             self.garbageCollector = garbageCollector
         }
     }
@@ -56,6 +62,12 @@ public actor EmbeddedCluster {
         var resourceVersion: Int64
     }
 
+    /// A past event and when it happened, for watches that resume from a resourceVersion.
+    struct PastEvent: Sendable {
+        var event: Event
+        var time: Date
+    }
+
     let configuration: Configuration
     let log: WriteAheadLog
     /// The log sequence of the last write; `durable()` waits for it.
@@ -64,7 +76,10 @@ public actor EmbeddedCluster {
     var servedByPath: [String: Served] = [:]  // "group/version/plural"
     var byKind: [String: String] = [:]  // "apiVersion/kind" -> served key
     var resourceVersion: Int64 = 0
-    var history: [Event] = []
+    var history: Deque<PastEvent> = []
+    /// The newest resourceVersion no longer covered by `history` (events dropped, or written
+    /// before this process started): a watch from an older version gets 410 Gone.
+    var historyForgottenThrough: Int64 = 0
     var watchers: [UUID: Watcher] = [:]
     var schemas = SchemaCatalog()
     /// A garbage collection pass is queued (it runs after the write that asked for it answers).
@@ -85,11 +100,13 @@ public actor EmbeddedCluster {
         let (log, contents) = try WriteAheadLog.open(in: configuration.dataDirectory)
         self.log = log
         resourceVersion = contents.resourceVersion
+        historyForgottenThrough = resourceVersion
         for entry in KindCatalog.builtIn { registerServed(entry, custom: !CoreKinds.isCore(entry)) }
         for entry in KindCatalog.entries(of: Self.crdDefinition) { registerServed(entry, custom: false) }
         for (key, value) in contents.objects {
             let version = Int64(value["metadata"]?["resourceVersion"]?.stringValue ?? "") ?? 0
             resourceVersion = max(resourceVersion, version)
+            historyForgottenThrough = resourceVersion
             objects[key] = Stored(value: value, resourceVersion: version)
             if key.resource == "customresourcedefinitions" { registerCRD(value) }
         }
@@ -207,10 +224,30 @@ public actor EmbeddedCluster {
     }
 
     private func publish(_ event: Event) {
-        history.append(event)
-        if history.count > configuration.watchHistory { history.removeFirst(history.count - configuration.watchHistory) }
+        let now = configuration.now()
+        history.append(PastEvent(event: event, time: now))
+        forgetOldHistory(now: now)
         for watcher in watchers.values where watcher.matches(event) {
             watcher.continuation.yield(event)
+        }
+    }
+}
+
+extension EmbeddedCluster {
+    /// Fewer past events than this are never dropped for their age.
+    static let minimumWatchHistory = 100
+
+    /// Drops past events beyond `watchHistory`, and those older than `watchHistoryWindow` while
+    /// more than `minimumWatchHistory` remain.
+    func forgetOldHistory(now: Date) {
+        let (seconds, attoseconds) = configuration.watchHistoryWindow.components
+        let cutoff = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        while let oldest = history.first,
+            history.count > configuration.watchHistory
+                || (history.count > Self.minimumWatchHistory && oldest.time < cutoff)
+        {
+            historyForgottenThrough = oldest.event.resourceVersion
+            history.removeFirst()
         }
     }
 }
