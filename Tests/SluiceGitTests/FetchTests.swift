@@ -42,6 +42,38 @@ struct FetchTests {
         try expectSnapshot(next, matches: repository, revision: second)
     }
 
+    @Test("past autoPackLimit packs an entry is repacked into one that git fsck accepts, every ref still readable")
+    func repacking() throws {
+        let repository = try ReferenceTests.tagged()
+        let cache = try TemporaryDirectory("sluice-cache")
+        let gitCache = GitCache(directory: cache.url, autoPackLimit: 3)
+        let remote = GitRemote(url: repository.bare.path)
+        let packs = URL(fileURLWithPath: gitCache.entryPath(for: remote.url).path).appendingPathComponent("objects/pack")
+        func packCount() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: packs.path).filter { $0.hasSuffix(".pack") }.count
+        }
+        var counts: [Int] = []
+        var newest = ""
+        for index in 0..<6 {
+            try repository.write("routes/route-\(index).yaml", "name: r\(index)\n")
+            newest = try repository.commit("route \(index)")
+            try repository.push()
+            let checkout = try gitCache.checkout(remote, reference: .branch("main"))
+            #expect(checkout.revision.commit.id == newest)
+            counts.append(try packCount())
+        }
+        // One pack from the clone, one more per fetch; the fetch that makes it 4 packs them into 1.
+        #expect(counts == [1, 2, 3, 1, 2, 3])
+
+        let entry = gitCache.entryPath(for: remote.url).path
+        #expect(try Shell.text(["git", "--git-dir", entry, "fsck", "--full", "--strict"]).isEmpty)
+        try expectSnapshot(try gitCache.checkout(remote, reference: .branch("main")), matches: repository, revision: newest)
+        try expectSnapshot(try gitCache.checkout(remote, reference: .tag("v1.2.0")), matches: repository, revision: "v1.2.0")
+        try expectSnapshot(try gitCache.checkout(remote, reference: .branch("develop")), matches: repository, revision: "develop")
+        let annotated = try Shell.text(["git", "--git-dir", entry, "cat-file", "-t", "refs/tags/v1.2.0"])
+        #expect(annotated == "tag")
+    }
+
     @Test("a branch deleted on the remote disappears from the cache on the next fetch")
     func pruning() throws {
         let repository = try ReferenceTests.tagged()

@@ -12,10 +12,14 @@ import Logging
 public struct GitCache: Sendable {
     /// The directory that holds one bare repository per remote.
     public let directory: URL
+    /// Above this many packs an entry is repacked into one after a fetch (git's
+    /// `gc.autoPackLimit`): every fetch that brings something adds a pack.
+    public let autoPackLimit: Int
     let logger: Logger
 
-    public init(directory: URL, logger: Logger = Logger(label: "sluice.git")) {
+    public init(directory: URL, autoPackLimit: Int = 50, logger: Logger = Logger(label: "sluice.git")) {
         self.directory = directory
+        self.autoPackLimit = autoPackLimit
         self.logger = logger
     }
 
@@ -100,6 +104,10 @@ public struct GitCache: Sendable {
         do throws(GitError) {
             let repository = try GitRepository.openBare(at: entry.path)
             let statistics = try repository.fetch(from: remote)
+            if repository.packFiles.count > autoPackLimit {
+                let replaced = try repository.repack()
+                logger.info("repacked the cache entry", metadata: ["url": "\(remote.displayURL)", "packs": "\(replaced)"])
+            }
             return FetchReport(
                 url: remote.displayURL, statistics: statistics, cloned: false, rebuiltBecause: nil,
                 seconds: started.duration(to: .now).seconds)
