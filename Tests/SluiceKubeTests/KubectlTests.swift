@@ -138,6 +138,18 @@ import Testing
             } throws: { error in
                 (error as? Shell.Failure)?.stderr.contains("spec.rules[0].backendRefs[0].weight") == true
             }
+            // kubectl patch sends a strategic merge patch unless told otherwise: refused for custom
+            // resources with kube-apiserver's 415, applied with --type=merge.
+            await #expect {
+                try await kubectlRun(kubectl + ["patch", "httproute", "shop", "-p", #"{"spec":{"hostnames":["a.example.com"]}}"#])
+            } throws: { error in
+                (error as? Shell.Failure)?.stderr.contains(
+                    "application/strategic-merge-patch+json is not supported by gateway.networking.k8s.io/v1, Kind=HTTPRoute") == true
+            }
+            let merged = try await kubectlRun(kubectl + [
+                "patch", "httproute", "shop", "--type=merge", "-p", #"{"spec":{"hostnames":["a.example.com"]}}"#,
+            ])
+            #expect(merged == "httproute.gateway.networking.k8s.io/shop patched")
         } catch {
             await server.stop()
             throw error

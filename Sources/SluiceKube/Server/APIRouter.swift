@@ -115,6 +115,10 @@ struct APIRouter: Sendable {
             let result = try await cluster.apply(served, namespace: namespace, name: name, body: body, options: options, subresource: subresource)
             try await cluster.durable()
             return .json(result.created ? 201 : 200, result.value, warnings: warnings)
+        case "application/strategic-merge-patch+json" where served.isCustom:
+            // Custom resources have no Go struct tags to merge lists by: kube-apiserver refuses
+            // strategic merge for them (kubectl patch then needs --type=merge or json).
+            throw Self.unsupportedPatchType
         case "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json":
             if request.query["force"] != nil {
                 throw Self.patchOptionsError(.forbidden, field: "force", detail: "may not be specified for non-apply patch")
@@ -128,11 +132,13 @@ struct APIRouter: Sendable {
             try await cluster.durable()
             return .json(200, result.value, warnings: result.warnings)
         default:
-            throw APIError(
-                code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+            throw Self.unsupportedPatchType
         }
     }
+
+    static let unsupportedPatchType = APIError(
+        code: 415, reason: "UnsupportedMediaType",
+        message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
 
     static func patchOptionsError(_ kind: FieldError.Kind, field: String, detail: String) -> APIError {
         let error = FieldError(kind, field: FieldPath(parsing: field), detail: detail)
