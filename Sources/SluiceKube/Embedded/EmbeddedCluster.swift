@@ -26,16 +26,21 @@ public actor EmbeddedCluster {
         /// orphan deletions complete, dependents of deleted owners go. Off only to answer as the
         /// recordings' cluster did, which ran no controller manager.
         public var garbageCollector: Bool
+        /// Events are deleted this long after their last write, as kube-apiserver's `--event-ttl`
+        /// (default one hour) has etcd do: Events recorded for every sync failure or rollback step
+        /// would otherwise pile up for as long as the agent runs.
+        public var eventTTL: Duration
 
         public init(
             dataDirectory: URL, now: @escaping @Sendable () -> Date = { Date() }, watchHistory: Int = 10_000,
-            watchHistoryWindow: Duration = .seconds(75), garbageCollector: Bool = true
+            watchHistoryWindow: Duration = .seconds(75), garbageCollector: Bool = true, eventTTL: Duration = .seconds(3600)
         ) {
             self.dataDirectory = dataDirectory
             self.now = now
             self.watchHistory = watchHistory
             self.watchHistoryWindow = watchHistoryWindow
             self.garbageCollector = garbageCollector
+            self.eventTTL = eventTTL
         }
     }
 
@@ -84,6 +89,8 @@ public actor EmbeddedCluster {
     var schemas = SchemaCatalog()
     /// A garbage collection pass is queued (it runs after the write that asked for it answers).
     var garbageCollectionQueued = false
+    /// Expired Events are looked for at most once a minute, after a write.
+    var nextEventExpiry = Date.distantPast
 
     struct Watcher {
         var group: String
@@ -207,6 +214,7 @@ public actor EmbeddedCluster {
         objects[key] = Stored(value: value, resourceVersion: version)
         publish(Event(type: type, key: key, value: value, resourceVersion: version))
         if value["metadata"]?["deletionTimestamp"] != nil { queueGarbageCollection() }
+        queueEventExpiryIfDue()
     }
 
     func commitRemoval(_ key: ObjectStore.Key, lastState: JSONValue, version: Int64) throws(APIError) {
