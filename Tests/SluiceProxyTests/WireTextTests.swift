@@ -28,7 +28,8 @@ struct WireTextTests {
     func unsendableRequestHeader() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-request-header-modifier.yaml"]) { input in
             Self.editFilters(&input) { filter in
-                filter.requestHeaderModifier?.set = filter.requestHeaderModifier?.set?.map { HTTPHeader(name: $0.name, value: "x\r\nX-Injected: 1") }
+                let set = filter.requestHeaderModifier?.set?.map { HTTPHeader(name: $0.name, value: "x\r\nX-Injected: 1") }
+                filter.requestHeaderModifier?.set = set
             }
         }
         defer { Task { await env.stop() } }
@@ -44,7 +45,8 @@ struct WireTextTests {
     func unsendableResponseHeader() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-response-header-modifier.yaml"]) { input in
             Self.editFilters(&input) { filter in
-                filter.responseHeaderModifier?.set = filter.responseHeaderModifier?.set?.map { HTTPHeader(name: "Bad Name", value: $0.value) }
+                let set = filter.responseHeaderModifier?.set?.map { HTTPHeader(name: "Bad Name", value: $0.value) }
+                filter.responseHeaderModifier?.set = set
             }
         }
         defer { Task { await env.stop() } }
@@ -65,6 +67,18 @@ struct WireTextTests {
         #expect(answer.hasPrefix("HTTP/1.1 502 "), "\(answer)")
         let fine = try await rawExchange(port: port, "GET /set?q=a%7Cb HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
         #expect(fine.hasPrefix("HTTP/1.1 200 "), "\(fine)")
+    }
+
+    @Test("a redirect whose Location cannot be sent is answered 500")
+    func unsendableLocation() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-redirect-host-and-status.yaml"]) { input in
+            Self.editFilters(&input) { filter in filter.requestRedirect?.hostname = "example.org\r\nX-Injected: 1" }
+        }
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let answer = try await rawExchange(port: port, "GET /hostname-redirect HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 500 "), "\(answer)")
+        #expect(!answer.contains("X-Injected"))
     }
 
     static func editFilters(_ input: inout ProxyInput, _ edit: (inout HTTPRouteFilter) -> Void) {

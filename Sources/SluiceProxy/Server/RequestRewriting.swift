@@ -16,7 +16,8 @@ enum RequestRewriting {
         if present != 0 {
             // Bit 0 is `connection` (the first of `hopByHop`): the names it lists go too.
             if present & 1 != 0 {
-                for name in namesListedInConnection(headers) { headers.remove(name: name) }
+                // `close` is listed on most closing messages and names no header: no copy for it.
+                for name in namesListedInConnection(headers) where headers.contains(name: name) { headers.remove(name: name) }
             }
             for (index, name) in hopByHop.enumerated() where present & (1 << index) != 0 { headers.remove(name: name) }
         }
@@ -24,17 +25,25 @@ enum RequestRewriting {
     }
 
     /// The names `Connection` lists that are not hop-by-hop already (usually none: `keep-alive`,
-    /// `close`), read in place rather than through an array of every token.
+    /// `close`), read byte by byte in place rather than through an array of every token.
     private static func namesListedInConnection(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
         for header in headers where hopByHopIndex(header.name) == 0 {
-            var rest = Substring(header.value)
-            while !rest.isEmpty {
-                let comma = rest.firstIndex(of: ",") ?? rest.endIndex
-                var token = rest[..<comma].drop { $0 == " " || $0 == "\t" }
-                while let last = token.last, last == " " || last == "\t" { token = token.dropLast() }
+            let bytes = header.value.utf8
+            var start = bytes.startIndex
+            while start < bytes.endIndex {
+                let comma = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+                var first = start
+                var end = comma
+                while first < end, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
+                    first = bytes.index(after: first)
+                }
+                while end > first, bytes[bytes.index(before: end)] == UInt8(ascii: " ") || bytes[bytes.index(before: end)] == UInt8(ascii: "\t") {
+                    end = bytes.index(before: end)
+                }
+                let token = Substring(bytes[first..<end])
                 if !token.isEmpty, hopByHopIndex(token) == nil { names.append(String(token)) }
-                rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+                start = comma == bytes.endIndex ? comma : bytes.index(after: comma)
             }
         }
         return names
