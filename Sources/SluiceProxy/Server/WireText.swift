@@ -18,23 +18,11 @@ enum WireText {
         text.utf8.allSatisfy { byte in byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7F) }
     }
 
-    /// A request target in the bytes RFC 9112 3.2 allows (RFC 3986's unreserved, reserved and
-    /// `%`): anything else would have to be percent-encoded.
+    /// A request target that keeps the request line intact: no space, no control character.
+    /// Other bytes outside RFC 3986 (`|`, `{`, `"`...) are forwarded as llhttp accepted them from
+    /// the client, as nginx and haproxy forward them; only a rewrite can bring in the rest.
     static func isRequestTarget(_ text: String) -> Bool {
-        text.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-                UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["),
-                UInt8(ascii: "]"), UInt8(ascii: "@"), UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"),
-                UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
-                UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "%"):
-                true
-            default:
-                false
-            }
-        }
+        text.utf8.allSatisfy { byte in byte > 0x20 && byte != 0x7F }
     }
 
     private static func isTokenByte(_ byte: UInt8) -> Bool {
