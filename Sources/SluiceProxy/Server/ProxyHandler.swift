@@ -282,10 +282,18 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
         let endpoint = backend.endpoints.count == 1
             ? backend.endpoints[0] : backend.endpoints[Int(pool.random.next() % UInt64(backend.endpoints.count))]
-        var upstreamHead = HTTPRequestHead(
-            version: .http1_1, method: head.method,
-            uri: RequestRewriting.rewrittenURI(head.uri, rewrite: rule.rewrite, matchedPrefix: prefix),
-            headers: head.headers)
+        let uri = RequestRewriting.rewrittenURI(head.uri, rewrite: rule.rewrite, matchedPrefix: prefix)
+        // What NIO's request header validator refused (no longer in the upstream pipeline, see
+        // WireText): answered as its refusal was, 502, without touching the upstream.
+        guard WireText.isRequestTarget(uri), rule.requestHeaders?.isSendable ?? true, picked.requestHeaders?.isSendable ?? true,
+            rule.rewrite?.hostname.map(WireText.isFieldValue) ?? true
+        else {
+            stats?.recordRequest()
+            stats?.recordResponse(status: 502, latency: .zero)
+            state = .direct(.plain(.badGateway), keepAlive: keepAlive)
+            return
+        }
+        var upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: head.headers)
         RequestRewriting.removeHopByHop(&upstreamHead.headers)
         if isHTTP2Stream { RequestRewriting.joinCookies(&upstreamHead.headers) }
         if let hostname = rule.rewrite?.hostname { upstreamHead.headers.replaceOrAdd(name: "host", value: hostname) }
@@ -293,8 +301,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         picked.requestHeaders?.apply(to: &upstreamHead.headers)
 
         let exchange = Exchange(
-            keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [],
-            upstreamHead: upstreamHead)
+            keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [])
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
@@ -403,10 +410,21 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         guard case .forwarding(let exchange, let connection) = state, let context else { return }
         switch part {
         case .head(let upstreamHead):
-            var head = HTTPResponseHead(version: .http1_1, status: upstreamHead.status, headers: upstreamHead.headers)
+            // The upstream's head as it came (its status and headers), not a new one: a new head
+            // allocates, and headers left untouched are forwarded without a copy.
+            // What NIO's response header validator checked and llhttp does not guarantee: the
+            // reason phrase, and the filters' headers.
+            guard WireText.isFieldValue(upstreamHead.status.reasonPhrase), exchange.rule.responseHeaders?.isSendable ?? true,
+                exchange.backend.responseHeaders?.isSendable ?? true
+            else {
+                fail(exchange, status: .badGateway)
+                return
+            }
+            var head = upstreamHead
+            if head.version != .http1_1 { head.version = .http1_1 }
             exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
             exchange.status = Int(upstreamHead.status.code)
-            RequestRewriting.removeHopByHop(&head.headers, keepTransferEncoding: true)
+            RequestRewriting.removeHopByHop(&head.headers)
             exchange.rule.responseHeaders?.apply(to: &head.headers)
             exchange.backend.responseHeaders?.apply(to: &head.headers)
             if !exchange.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
@@ -502,6 +520,11 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     // MARK: - Responses the proxy makes
 
     private func write(_ response: DirectResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        if case .redirect(_, let location) = response, !WireText.isFieldValue(location) {
+            // A redirect built from a hostname or path that cannot go in a header.
+            write(.plain(.internalServerError), keepAlive: keepAlive, context: context)
+            return
+        }
         var headers = HTTPHeaders()
         let (status, body) = response.statusAndBody
         if case .redirect(_, let location) = response { headers.add(name: "location", value: location) }
@@ -526,7 +549,6 @@ final class Exchange {
     let backend: WeightedBackend
     let stats: BackendStats?
     let started = NIODeadline.now()
-    let upstreamHead: HTTPRequestHead
     var mirrored: [HTTPClientRequestPart]?
     var requestEnded = false
     var responseStarted = false
@@ -534,13 +556,12 @@ final class Exchange {
     var status = 0
     var timeout: Scheduled<Void>?
 
-    init(keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?, mirrored: [HTTPClientRequestPart]?, upstreamHead: HTTPRequestHead) {
+    init(keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?, mirrored: [HTTPClientRequestPart]?) {
         self.keepAlive = keepAlive
         self.rule = rule
         self.backend = backend
         self.stats = stats
         self.mirrored = mirrored
-        self.upstreamHead = upstreamHead
     }
 
     var elapsed: Duration { .nanoseconds(Int64((NIODeadline.now() - started).nanoseconds)) }

@@ -5,12 +5,70 @@ enum RequestRewriting {
     /// Headers that describe one hop and must not be forwarded (RFC 9110 7.6.1).
     static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]
 
+    /// Removes the hop-by-hop headers and those the `Connection` header names. Most messages have
+    /// none, or only `Connection`: one pass over the names finds out, and headers with none keep
+    /// sharing their storage with the message they came from (no copy, no array built).
     static func removeHopByHop(_ headers: inout HTTPHeaders, keepTransferEncoding: Bool = true) {
-        for token in headers[canonicalForm: "connection"] where !hopByHop.contains(token.lowercased()) {
-            headers.remove(name: String(token))
+        var present: UInt8 = 0
+        for header in headers {
+            if let index = hopByHopIndex(header.name) { present |= 1 << index }
         }
-        for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
+        if present != 0 {
+            // Bit 0 is `connection` (the first of `hopByHop`): the names it lists go too.
+            if present & 1 != 0 {
+                // `close` is listed on most closing messages and names no header: no copy for it.
+                for name in namesListedInConnection(headers) where headers.contains(name: name) { headers.remove(name: name) }
+            }
+            for (index, name) in hopByHop.enumerated() where present & (1 << index) != 0 { headers.remove(name: name) }
+        }
         if !keepTransferEncoding { headers.remove(name: "transfer-encoding") }
+    }
+
+    /// The names `Connection` lists that are not hop-by-hop already (usually none: `keep-alive`,
+    /// `close`), read byte by byte in place rather than through an array of every token.
+    private static func namesListedInConnection(_ headers: HTTPHeaders) -> [String] {
+        var names: [String] = []
+        for header in headers where hopByHopIndex(header.name) == 0 {
+            let bytes = header.value.utf8
+            var start = bytes.startIndex
+            while start < bytes.endIndex {
+                let comma = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+                var first = start
+                var end = comma
+                while first < end, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
+                    first = bytes.index(after: first)
+                }
+                while end > first, bytes[bytes.index(before: end)] == UInt8(ascii: " ") || bytes[bytes.index(before: end)] == UInt8(ascii: "\t") {
+                    end = bytes.index(before: end)
+                }
+                let token = Substring(bytes[first..<end])
+                if !token.isEmpty, hopByHopIndex(token) == nil { names.append(String(token)) }
+                start = comma == bytes.endIndex ? comma : bytes.index(after: comma)
+            }
+        }
+        return names
+    }
+
+    /// The position of `name` in `hopByHop` (case-insensitive), or nil. Lengths first: most names
+    /// are ruled out without looking at their bytes.
+    static func hopByHopIndex(_ name: some StringProtocol) -> Int? {
+        let candidates: ClosedRange<Int>
+        switch name.utf8.count {
+        case 10: candidates = 0...1
+        case 16: candidates = 2...2
+        case 2: candidates = 3...3
+        case 7: candidates = 4...5
+        default: return nil
+        }
+        for index in candidates where equalsLowercased(name, hopByHop[index]) { return index }
+        return nil
+    }
+
+    /// ASCII case-insensitive equality with an already-lowercase name.
+    private static func equalsLowercased(_ name: some StringProtocol, _ lowercase: String) -> Bool {
+        name.utf8.elementsEqual(lowercase.utf8) { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
     }
 
     /// HTTP/2 clients may split `Cookie` into one field per cookie; an HTTP/1.1 upstream gets them as

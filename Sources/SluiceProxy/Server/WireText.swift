@@ -1,0 +1,49 @@
+/// Whether text may go on the wire as a header name, a header value or a request target.
+///
+/// The proxy's pipelines run without NIO's outbound header validators (two handler hops and a
+/// scan of every header, on every message, both ways). What those validators guarded is checked
+/// here instead, only where text can be unsafe: what the proxy itself puts into a message (filter
+/// headers, hostnames, redirect locations, the rewritten request target, the upstream's reason
+/// phrase). Everything else it forwards was parsed by llhttp, which refuses the same bytes, or by
+/// NIOHTTP2 with header-block validation on.
+enum WireText {
+    /// A header name: an RFC 9110 token.
+    static func isFieldName(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// A header value (or reason phrase): no control characters other than HTAB (RFC 9110 5.5:
+    /// CR, LF and NUL are dangerous; the other controls are refused too, as NIO does).
+    static func isFieldValue(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { byte in byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7F) }
+    }
+
+    /// A request target that keeps the request line intact: no space, no control character.
+    /// Other bytes outside RFC 3986 (`|`, `{`, `"`...) are forwarded as llhttp accepted them from
+    /// the client, as nginx and haproxy forward them; only a rewrite can bring in the rest.
+    static func isRequestTarget(_ text: String) -> Bool {
+        text.utf8.allSatisfy { byte in byte > 0x20 && byte != 0x7F }
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
+    }
+}
+
+extension HeaderModifier {
+    /// Every name and value it sets or adds can be sent. Checked per use, not at compile time:
+    /// only rules with a header filter pay for it.
+    var isSendable: Bool {
+        self.set.allSatisfy { WireText.isFieldName($0.name) && WireText.isFieldValue($0.value) }
+            && self.add.allSatisfy { WireText.isFieldName($0.name) && WireText.isFieldValue($0.value) }
+    }
+}

@@ -1,0 +1,105 @@
+import SluiceModel
+import Testing
+
+@testable import SluiceProxy
+
+/// What NIO's outbound header validators refused, now checked by the proxy where it can fail
+/// (the pipelines run without those validators): unit checks, then over real sockets.
+@Suite("Wire text")
+struct WireTextTests {
+    @Test("names are tokens; values have no controls but HTAB; targets have no space or control")
+    func checks() {
+        #expect(WireText.isFieldName("X-Header_1.!#$%&'*+^`|~"))
+        for name in ["", "X Header", "X:Header", "X\r\nY", "Ä", "(x)", "x\"y"] {
+            #expect(!WireText.isFieldName(name), "\(name)")
+        }
+        #expect(WireText.isFieldValue("value with\tspace, \"quotes\" and é"))
+        #expect(WireText.isFieldValue(""))
+        for value in ["a\r\nX-Injected: 1", "a\nb", "a\0b", "a\u{7F}", "a\u{1}"] {
+            #expect(!WireText.isFieldValue(value), "\(value.debugDescription)")
+        }
+        for target in ["/a/b-c_d.e~f?x=1&y=%20z;p=(q)*+,!$'@:[]#frag", "/a|b", "/a{b}", "/a\"b", "/a^b", "/é"] {
+            #expect(WireText.isRequestTarget(target), "\(target)")
+        }
+        for target in ["/a b", "/a\tb", "/a\r\nX: 1", "/a\0b", "/a\u{7F}"] {
+            #expect(!WireText.isRequestTarget(target), "\(target)")
+        }
+    }
+
+    @Test("a request filter header that cannot be sent is answered 502 and nothing reaches the backend")
+    func unsendableRequestHeader() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-request-header-modifier.yaml"]) { input in
+            Self.editFilters(&input) { filter in
+                let set = filter.requestHeaderModifier?.set?.map { HTTPHeader(name: $0.name, value: "x\r\nX-Injected: 1") }
+                filter.requestHeaderModifier?.set = set
+            }
+        }
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let answer = try await rawExchange(port: port, "GET /set HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 502 "), "\(answer)")
+        let fine = try await TestConnection.get(port: port, "/add", host: "gateway.test")
+        #expect(fine.status == 200)
+        #expect(fine.echo?.header("X-Injected") == nil)
+    }
+
+    @Test("a response filter header that cannot be sent is answered 502")
+    func unsendableResponseHeader() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-response-header-modifier.yaml"]) { input in
+            Self.editFilters(&input) { filter in
+                let set = filter.responseHeaderModifier?.set?.map { HTTPHeader(name: "Bad Name", value: $0.value) }
+                filter.responseHeaderModifier?.set = set
+            }
+        }
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let answer = try await rawExchange(port: port, "GET /set HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 502 "), "\(answer)")
+        #expect(!answer.contains("Bad Name"))
+        let fine = try await TestConnection.get(port: port, "/add", host: "gateway.test")
+        #expect(fine.status == 200)
+    }
+
+    @Test("a client's target is forwarded as llhttp accepted it (`|` too, as nginx does); a rewrite that would break the request line is 502")
+    func requestTargets() async throws {
+        let plain = try await ConformanceEnvironment.start(["httproute-request-header-modifier.yaml"])
+        let plainPort = await plain.port()
+        let raw = try await rawExchange(port: plainPort, "GET /set?q=a|b HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        await plain.stop()
+        #expect(raw.hasPrefix("HTTP/1.1 200 "), "\(raw)")
+
+        let rewriting = try await ConformanceEnvironment.start(["httproute-rewrite-path.yaml"]) { input in
+            Self.editFilters(&input) { filter in
+                if filter.urlRewrite?.path?.replaceFullPath != nil { filter.urlRewrite?.path?.replaceFullPath = "/one two" }
+            }
+        }
+        defer { Task { await rewriting.stop() } }
+        let port = await rewriting.port()
+        let answer = try await rawExchange(port: port, "GET /full/one/two HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 502 "), "\(answer)")
+    }
+
+    @Test("a redirect whose Location cannot be sent is answered 500")
+    func unsendableLocation() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-redirect-host-and-status.yaml"]) { input in
+            Self.editFilters(&input) { filter in filter.requestRedirect?.hostname = "example.org\r\nX-Injected: 1" }
+        }
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let answer = try await rawExchange(port: port, "GET /hostname-redirect HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 500 "), "\(answer)")
+        #expect(!answer.contains("X-Injected"))
+    }
+
+    static func editFilters(_ input: inout ProxyInput, _ edit: (inout HTTPRouteFilter) -> Void) {
+        for routeIndex in input.httpRoutes.indices {
+            guard var rules = input.httpRoutes[routeIndex].spec.rules else { continue }
+            for ruleIndex in rules.indices {
+                guard var filters = rules[ruleIndex].filters else { continue }
+                for filterIndex in filters.indices { edit(&filters[filterIndex]) }
+                rules[ruleIndex].filters = filters
+            }
+            input.httpRoutes[routeIndex].spec.rules = rules
+        }
+    }
+}
