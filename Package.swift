@@ -186,6 +186,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "RenderBenchmark",
+            dependencies: ["SluiceRender"],
+            path: "Benchmarks/RenderBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
             name: "ValidateBenchmark",
             dependencies: ["SluiceModel"],
             path: "Benchmarks/ValidateBenchmark",

@@ -2,12 +2,16 @@
 """Times `sluice render` against `kubectl kustomize` on the same generated repository.
 
     Benchmarks/render/run.py [--sizes 1000,10000] [--kubectl-max-n N] [--kubectl-timeout S] [--no-build]
+                             [--sluice PATH] [--previous PATH]
 
 For each N it generates one base and three overlays holding N HTTPRoutes (generate.py), renders
 every overlay with both tools (Sluice with --kustomize-compat, so both must print the same
 bytes, which is checked), and prints wall time, peak memory (getrusage of each child, via
 wait4) and the ratio. kubectl kustomize takes minutes per overlay from N = 1,000 up:
 --kubectl-max-n skips it above that N, --kubectl-timeout stops it, and both are reported.
+--sluice renders with that binary instead of building one; --previous also renders every
+overlay with an earlier build of sluice (its output must be the same) and prints its figures,
+so that a change is measured against what it replaces in the same run.
 """
 import argparse
 import os
@@ -54,10 +58,12 @@ def main():
     parser.add_argument("--kubectl-max-n", type=int, default=10000)
     parser.add_argument("--kubectl-timeout", type=float, default=None, help="seconds per overlay")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--sluice", help="a sluice binary to measure (nothing is built)")
+    parser.add_argument("--previous", help="an earlier sluice binary, measured beside it")
     options = parser.parse_args()
-    if not options.no_build:
+    if not options.no_build and not options.sluice:
         subprocess.run(["swift", "build", "-c", "release", "--product", "sluice"], cwd=package, check=True)
-    sluice = os.path.join(package, ".build", "release", "sluice")
+    sluice = options.sluice or os.path.join(package, ".build", "release", "sluice")
     overlays = ["staging", "production", "canary"]
     results = {}
     for n in [int(size) for size in options.sizes.split(",")]:
@@ -84,6 +90,16 @@ def main():
                 sluice_peak = max(sluice_peak, peak)
                 output_bytes = max(output_bytes, len(output))
                 outputs[overlay] = output
+            if options.previous:
+                previous_time, previous_peak, previous_cpu = 0.0, 0, 0.0
+                for overlay in overlays:
+                    directory = os.path.join(root, "overlays", overlay)
+                    elapsed, peak, output, cpu = measure([options.previous, "render", "--kustomize-compat", "--root", root, directory])
+                    previous_time += elapsed
+                    previous_cpu += cpu
+                    previous_peak = max(previous_peak, peak)
+                    if output != outputs[overlay]:
+                        sys.exit(f"N={n} {overlay}: outputs of {sluice} and {options.previous} differ")
             if kubectl_ran:
                 for overlay in overlays:
                     directory = os.path.join(root, "overlays", overlay)
@@ -101,6 +117,10 @@ def main():
             print(f"  sluice render      {sluice_time:9.3f} s wall, {sluice_cpu:8.3f} s CPU   peak {mib(sluice_peak)} "
                   f"(baseline {mib(baseline)}, {(sluice_peak - baseline) / yaml_bytes:.1f}x input above it, "
                   f"{sluice_peak / yaml_bytes:.1f}x input in all)")
+            if options.previous:
+                print(f"  previous sluice    {previous_time:9.3f} s wall, {previous_cpu:8.3f} s CPU   peak {mib(previous_peak)} "
+                      f"({previous_peak / yaml_bytes:.1f}x input in all), same output; "
+                      f"peak now {sluice_peak / previous_peak:.2f}x, CPU {sluice_cpu / previous_cpu:.2f}x")
             if kubectl_ran:
                 print(f"  kubectl kustomize  {kubectl_time:9.3f} s wall, {kubectl_cpu:8.3f} s CPU   peak {mib(kubectl_peak)}   outputs identical")
                 print(f"  ratio              {kubectl_time / sluice_time:9.1f}x faster (wall), {kubectl_cpu / sluice_cpu:.1f}x (CPU)")

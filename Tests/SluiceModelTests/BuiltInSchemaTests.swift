@@ -9,7 +9,7 @@ struct BuiltInSchemaTests {
     static func normalized(_ value: JSONValue, inProperties: Bool = false) -> JSONValue {
         switch value {
         case .object(let members):
-            var result: OrderedDictionary<String, JSONValue> = [:]
+            var result: JSONObject = [:]
             for key in members.keys.sorted() {
                 if key == "description", !inProperties { continue }
                 result[key] = normalized(members[key]!, inProperties: key == "properties" && !inProperties)

@@ -1,4 +1,5 @@
 import SluiceModel
+import Synchronization
 import Testing
 
 @Suite("YAML → JSONValue and Object")
@@ -203,5 +204,44 @@ struct LargeStreamTests {
             // The broken line follows document 2500's seven lines.
             #expect(error.location.line >= 7 * 2501 + 1 && error.location.line <= 7 * 2501 + 3, "\(error)")
         }
+    }
+
+    @Test("on one thread the stream reads the same, errors at the same line")
+    func oneThread() throws {
+        let text = Self.stream(count: 3000)
+        let parallel = try YAMLDecoder().objects(text, file: "big.yaml")
+        let serial = try YAMLDecoder(parallel: false).objects(text, file: "big.yaml")
+        #expect(serial.map(\.content) == parallel.map(\.content))
+        #expect(serial.map { $0.location() } == parallel.map { $0.location() })
+        let broken = Self.stream(count: 3000, brokenAt: 2500)
+        var lines: [Int] = []
+        for decoder in [YAMLDecoder(), YAMLDecoder(parallel: false)] {
+            do {
+                _ = try decoder.objects(broken, file: "big.yaml")
+                Issue.record("accepted a broken stream")
+            } catch {
+                lines.append(error.location.line)
+            }
+        }
+        #expect(lines.count == 2 && lines[0] == lines[1])
+    }
+
+    @Test("with reread, no text is kept, and the line of a field is found by reading the file again")
+    func reread() throws {
+        let text = Self.stream(count: 3000)
+        let reads = Mutex(0)
+        let objects = try YAMLDecoder(parallel: false).objects(text, file: "big.yaml", reread: {
+            reads.withLock { $0 += 1 }
+            return text
+        })
+        #expect(reads.withLock { $0 } == 0)
+        let name = FieldPath(parsing: "metadata.name")
+        #expect(objects[2999].location(of: name) == SourceLocation(file: "big.yaml", line: 7 * 2999 + 5, column: 3))
+        #expect(objects[0].location(of: FieldPath(parsing: "data.key"))?.line == 7)
+        #expect(reads.withLock { $0 } == 2)
+        // The root's line needs no reading; a file that can no longer be read gives the document's start.
+        let gone = try YAMLDecoder(parallel: false).objects(text, file: "big.yaml", reread: { nil })
+        #expect(gone[10].location() == SourceLocation(file: "big.yaml", line: 72, column: 1))
+        #expect(gone[10].location(of: name) == gone[10].location())
     }
 }

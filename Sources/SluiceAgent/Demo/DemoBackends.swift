@@ -24,7 +24,7 @@ public enum DemoBackends {
     public static func endpoint(for backend: Backend, host: String = "127.0.0.1") -> HTTPEndpoint {
         HTTPEndpoint(name: "demo-\(backend.name)", host: host, port: backend.port) { request in
             if request.path == "/health" { return .init(body: "ok\n") }
-            var headers: OrderedDictionary<String, JSONValue> = [:]
+            var headers: JSONObject = [:]
             for header in request.headers { headers[header.name.lowercased()] = .string(header.value) }
             let answer: JSONValue = .object(["backend": .string(backend.name), "path": .string(request.uri), "headers": .object(headers)])
             let body = answer.jsonText() + "\n"

@@ -99,7 +99,7 @@ public actor LeaderLoop {
     }
 
     private func leaseObject(_ record: LeaseRecord, resourceVersion: String?) -> Object {
-        var metadata: OrderedDictionary<String, JSONValue> = ["name": .string(name), "namespace": .string(namespace)]
+        var metadata: JSONObject = ["name": .string(name), "namespace": .string(namespace)]
         if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         return Object(["apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": .object(metadata), "spec": record.spec])
     }

@@ -20,7 +20,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line: OrderedDictionary<String, JSONValue> = [
+        var line: JSONObject = [
             "time": .string(KubernetesTime.microTime(Date())), "level": .string(event.level.rawValue), "logger": .string(label),
             "message": .string("\(event.message)"),
         ]

@@ -30,8 +30,8 @@ enum CoreOrder {
         return .object(result)
     }
 
-    private static func reorder(_ members: OrderedDictionary<String, JSONValue>, _ order: [String]) -> OrderedDictionary<String, JSONValue> {
-        var result = OrderedDictionary<String, JSONValue>()
+    private static func reorder(_ members: JSONObject, _ order: [String]) -> JSONObject {
+        var result = JSONObject()
         for key in order { if let value = members[key] { result[key] = value } }
         for (key, value) in members where result[key] == nil { result[key] = value }
         return result

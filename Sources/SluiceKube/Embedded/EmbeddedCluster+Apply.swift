@@ -36,7 +36,7 @@ extension EmbeddedCluster {
         var members = body.objectValue ?? [:]
         members["apiVersion"] = nil
         members["kind"] = nil
-        var metadata = OrderedDictionary<String, JSONValue>()
+        var metadata = JSONObject()
         for (key, value) in members["metadata"]?.objectValue ?? [:]
         where ["labels", "annotations", "finalizers", "ownerReferences"].contains(key) {
             metadata[key] = value

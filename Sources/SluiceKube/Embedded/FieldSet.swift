@@ -136,7 +136,7 @@ struct FieldSet: Hashable {
     /// The fieldsV1 object: `{"f:spec": {"f:rules": {}}}`, `"."` where a node with children is
     /// itself in the set; keys sorted, as the API server returns them.
     var fieldsV1: JSONValue {
-        var members = OrderedDictionary<String, JSONValue>()
+        var members = JSONObject()
         if isMember && !children.isEmpty { members["."] = .object([:]) }
         for element in children.keys.sorted(by: { $0.fieldsV1Key < $1.fieldsV1Key }) {
             members[element.fieldsV1Key] = children[element]!.fieldsV1

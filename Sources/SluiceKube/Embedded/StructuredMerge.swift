@@ -49,7 +49,7 @@ enum StructuredMerge {
         case .atomic: return .index(index)
         case .set: return .value(item.jsonText())
         case .map(let keys, let defaults):
-            var members = OrderedDictionary<String, JSONValue>()
+            var members = JSONObject()
             for key in keys.sorted() { if let value = item[key] ?? defaults[key] { members[key] = value } }
             return .key(JSONValue.object(members).jsonText())
         }

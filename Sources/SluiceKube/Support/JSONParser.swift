@@ -43,7 +43,7 @@ enum JSONParser {
             switch bytes[index] {
             case UInt8(ascii: "{"):
                 index += 1
-                var members = OrderedDictionary<String, JSONValue>()
+                var members = JSONObject()
                 skipSpace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                     index += 1

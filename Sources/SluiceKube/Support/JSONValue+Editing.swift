@@ -14,7 +14,7 @@ extension JSONValue {
     var sortedKeys: JSONValue {
         switch self {
         case .object(let members):
-            var sorted = OrderedDictionary<String, JSONValue>(minimumCapacity: members.count)
+            var sorted = JSONObject(minimumCapacity: members.count)
             for key in members.keys.sorted() { sorted[key] = members[key]!.sortedKeys }
             return .object(sorted)
         case .array(let items): return .array(items.map(\.sortedKeys))

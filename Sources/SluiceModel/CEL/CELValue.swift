@@ -18,7 +18,7 @@ public enum CELValue: Sendable, Equatable {
     /// A list or map straight from an object, converted element by element only when a rule
     /// reaches into it: rules on large objects look at a few fields.
     case jsonList([JSONValue])
-    case jsonMap(OrderedDictionary<String, JSONValue>)
+    case jsonMap(JSONObject)
 
     public init(_ json: JSONValue) {
         switch json {

@@ -38,7 +38,7 @@ public enum CoreKinds {
         group: String, version: String, kind: String, plural: String, shortNames: [String] = [],
         namespaced: Bool = true, statusSubresource: Bool = false, schema: JSONValue
     ) -> Object {
-        var names: OrderedDictionary<String, JSONValue> = [
+        var names: JSONObject = [
             "kind": .string(kind), "listKind": .string(kind + "List"), "plural": .string(plural),
             "singular": .string(kind.lowercased()),
         ]

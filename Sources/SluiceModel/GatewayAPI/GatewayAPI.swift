@@ -31,7 +31,7 @@ public enum GatewayAPI {
                 "subresources": statusSubresource ? ["status": [:]] : [:],
             ])
         }
-        var names: OrderedDictionary<String, JSONValue> = [
+        var names: JSONObject = [
             "categories": ["gateway-api"],
             "kind": .string(kind),
             "listKind": .string(kind + "List"),

@@ -15,7 +15,7 @@ enum OpenAPISchema {
         pattern: String? = nil, minLength: Int? = nil, maxLength: Int? = nil, format: String? = nil,
         enum values: [String]? = nil, default defaultValue: JSONValue? = nil, rules: [Rule] = []
     ) -> JSONValue {
-        var schema: OrderedDictionary<String, JSONValue> = [:]
+        var schema: JSONObject = [:]
         if let defaultValue { schema["default"] = defaultValue }
         if let values { schema["enum"] = .array(values.map(JSONValue.string)) }
         if let format { schema["format"] = .string(format) }
@@ -31,7 +31,7 @@ enum OpenAPISchema {
         format: String? = nil, minimum: Int64? = nil, maximum: Int64? = nil, enum values: [Int64]? = nil,
         default defaultValue: JSONValue? = nil
     ) -> JSONValue {
-        var schema: OrderedDictionary<String, JSONValue> = [:]
+        var schema: JSONObject = [:]
         if let defaultValue { schema["default"] = defaultValue }
         if let values { schema["enum"] = .array(values.map(JSONValue.integer)) }
         if let format { schema["format"] = .string(format) }
@@ -56,10 +56,10 @@ enum OpenAPISchema {
         default defaultValue: JSONValue? = nil, mapType: String? = nil, rules: [Rule] = [],
         oneOf: [JSONValue]? = nil
     ) -> JSONValue {
-        var schema: OrderedDictionary<String, JSONValue> = [:]
+        var schema: JSONObject = [:]
         if let defaultValue { schema["default"] = defaultValue }
         if let oneOf { schema["oneOf"] = .array(oneOf) }
-        var members: OrderedDictionary<String, JSONValue> = [:]
+        var members: JSONObject = [:]
         for (name, property) in properties { members[name] = property }
         if !members.isEmpty { schema["properties"] = .object(members) }
         if !required.isEmpty { schema["required"] = .array(required.map(JSONValue.string)) }
@@ -71,7 +71,7 @@ enum OpenAPISchema {
 
     /// A map from strings to `values` (`additionalProperties`).
     static func map(of values: JSONValue, maxProperties: Int? = nil, rules: [Rule] = []) -> JSONValue {
-        var schema: OrderedDictionary<String, JSONValue> = ["additionalProperties": values]
+        var schema: JSONObject = ["additionalProperties": values]
         if let maxProperties { schema["maxProperties"] = .integer(Int64(maxProperties)) }
         schema["type"] = "object"
         if !rules.isEmpty { schema["x-kubernetes-validations"] = .array(rules.map(\.value)) }
@@ -82,7 +82,7 @@ enum OpenAPISchema {
         of items: JSONValue, minItems: Int? = nil, maxItems: Int? = nil, listType: String? = nil,
         mapKeys: [String]? = nil, default defaultValue: JSONValue? = nil, rules: [Rule] = []
     ) -> JSONValue {
-        var schema: OrderedDictionary<String, JSONValue> = [:]
+        var schema: JSONObject = [:]
         if let defaultValue { schema["default"] = defaultValue }
         schema["items"] = items
         if let maxItems { schema["maxItems"] = .integer(Int64(maxItems)) }

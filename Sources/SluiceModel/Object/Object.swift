@@ -4,12 +4,12 @@ import OrderedCollections
 /// when it was read from a file — where each of its fields was written.
 public struct Object: Sendable, Hashable {
     /// The whole object, keys in their written order.
-    public var content: OrderedDictionary<String, JSONValue>
+    public var content: JSONObject
     /// Where the object and its fields were read from; nil for objects made in code or
     /// received from an API server.
     public var positions: SourcePositions?
 
-    public init(_ content: OrderedDictionary<String, JSONValue>, positions: SourcePositions? = nil) {
+    public init(_ content: JSONObject, positions: SourcePositions? = nil) {
         self.content = content
         self.positions = positions
     }
@@ -32,7 +32,7 @@ public struct Object: Sendable, Hashable {
         String(apiVersion.split(separator: "/", maxSplits: 1).last ?? "")
     }
 
-    public var metadata: OrderedDictionary<String, JSONValue> {
+    public var metadata: JSONObject {
         get { content["metadata"]?.objectValue ?? [:] }
         set { content["metadata"] = .object(newValue) }
     }
@@ -81,7 +81,7 @@ public struct Object: Sendable, Hashable {
     }
 
     private mutating func setStringMap(_ key: String, _ map: OrderedDictionary<String, String>) {
-        metadata[key] = map.isEmpty ? nil : .object(map.mapValues(JSONValue.string))
+        metadata[key] = map.isEmpty ? nil : .object(JSONObject(map, transform: JSONValue.string))
     }
 }
 

@@ -22,25 +22,49 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// line of every field of every object up front cost more than parsing did.
 public struct SourcePositions: Sendable, Hashable {
     public var file: String
-    /// The document's own lines, from its root's line on (a slice of the file's text).
-    let text: Substring
-    /// How many lines of the file come before `text`.
+    /// The document's own lines, from its root's line on.
+    let text: Text
+    /// How many lines of the file come before the document's text.
     let lineOffset: Int
     /// Where the document's root starts.
     let start: SourceLocation
 
-    init(file: String, text: Substring, lineOffset: Int, start: SourceLocation) {
+    /// Where the document's text is found again when a line is asked for.
+    enum Text: Sendable {
+        /// A slice of the file's text, kept (it shares the file's storage).
+        case kept(Substring)
+        /// Bytes `range` of the file as `read` returns it: a render of many large files holds
+        /// none of their text (as much memory as the input again) for errors that rarely come.
+        case reread(range: Range<Int>, read: @Sendable () -> String?)
+    }
+
+    init(file: String, text: Text, lineOffset: Int, start: SourceLocation) {
         self.file = file
         self.text = text
         self.lineOffset = lineOffset
         self.start = start
     }
 
+    /// The document's text, or nil when it can no longer be read.
+    private var documentText: String? {
+        switch text {
+        case .kept(let slice):
+            return String(slice)
+        case .reread(let range, let read):
+            guard let whole = read() else { return nil }
+            let bytes = whole.utf8
+            guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+            let lower = bytes.index(bytes.startIndex, offsetBy: range.lowerBound)
+            let upper = bytes.index(bytes.startIndex, offsetBy: range.upperBound)
+            return String(decoding: bytes[lower..<upper], as: UTF8.self)
+        }
+    }
+
     /// The location of `path`, or of its nearest ancestor that is written in the file: for a
     /// mapping entry the line of its key, for a list item the line of the item.
     public func location(of path: FieldPath) -> SourceLocation? {
         guard !path.isRoot else { return start }
-        guard let parser = try? Parser(yaml: String(text), resolver: .basic), var node = try? parser.nextRoot()
+        guard let text = documentText, let parser = try? Parser(yaml: text, resolver: .basic), var node = try? parser.nextRoot()
         else { return start }
         var found = start
         for component in path.components {

@@ -64,7 +64,7 @@ public struct SchemaValidator: Sendable {
     private func defaulted(_ value: JSONValue, _ schema: StructuralSchema) -> JSONValue? {
         switch value {
         case .object(let members):
-            var updated: OrderedDictionary<String, JSONValue>?
+            var updated: JSONObject?
             for (name, propertySchema) in schema.properties {
                 if let member = members[name] {
                     if let changed = defaulted(member, propertySchema) {
@@ -167,7 +167,7 @@ public struct SchemaValidator: Sendable {
     }
 
     private func checkObject(
-        _ members: OrderedDictionary<String, JSONValue>, _ schema: StructuralSchema,
+        _ members: JSONObject, _ schema: StructuralSchema,
         at path: inout PathStack, into errors: inout [FieldError]
     ) {
         for name in schema.required where members[name] == nil {

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A JSON value whose objects keep their keys in the order they were written, so that what
 /// Sluice renders, applies and prints follows the user's files.
 ///
@@ -12,7 +10,7 @@ public enum JSONValue: Sendable, Hashable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object(OrderedDictionary<String, JSONValue>)
+    case object(JSONObject)
 
     /// The JSON type name the API server uses in messages ("string", "integer", "object", ...).
     public var typeName: String {
@@ -47,7 +45,7 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    public var objectValue: OrderedDictionary<String, JSONValue>? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -62,6 +60,8 @@ public enum JSONValue: Sendable, Hashable {
         get { objectValue?[key] }
         set {
             guard case .object(var members) = self else { return }
+            // Taken out first, so that the members are edited in place rather than copied.
+            self = .null
             members[key] = newValue
             self = .object(members)
         }
@@ -96,6 +96,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(nilLiteral: ()) { self = .null }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements, uniquingKeysWith: { _, last in last }))
     }
 }

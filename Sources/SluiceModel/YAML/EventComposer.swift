@@ -1,6 +1,5 @@
 // libyaml is the parser inside Yams; its events are read here directly (see `EventComposer`).
 import CYaml
-import OrderedCollections
 
 /// Builds JSON values straight from libyaml's parse events.
 ///
@@ -16,6 +15,10 @@ struct EventComposer {
     private let maxDepth: Int
     private var nodes = 0
     private var anchors: [String: (value: JSONValue, nodes: Int)] = [:]
+    /// Strings met so far that do not fit inline in a `String` (over 15 bytes): a stream of
+    /// similar objects repeats them (`gateway.networking.k8s.io/v1` in every route), and one
+    /// shared copy costs a reference where each copy would cost an allocation.
+    private var strings: Set<String> = []
 
     /// One document's value and where its root starts.
     struct Document {
@@ -78,7 +81,8 @@ struct EventComposer {
         }
         switch event {
         case .scalar(let scalar, _):
-            let value = try YAMLScalarResolution.resolve(scalar.value, tag: scalar.tag, isPlain: scalar.isPlain, at: location)
+            var value = try YAMLScalarResolution.resolve(scalar.value, tag: scalar.tag, isPlain: scalar.isPlain, at: location)
+            if case .string(let text) = value { value = .string(shared(text)) }
             remember(scalar.anchor, value, nodes: 1)
             return value
         case .alias(let anchor, _):
@@ -94,7 +98,7 @@ struct EventComposer {
                 if case .sequenceEnd = item { break }
                 items.append(try compose(item, depth: depth + 1))
             }
-            let value = JSONValue.array(items)
+            let value = JSONValue.array(items.capacity > items.count ? Array(exactly: items) : items)
             remember(anchor, value, nodes: nodes - before + 1)
             return value
         case .mappingStart(let anchor, _):
@@ -107,9 +111,9 @@ struct EventComposer {
         }
     }
 
-    private mutating func mapping(depth: Int) throws(YAMLError) -> OrderedDictionary<String, JSONValue> {
-        var members: OrderedDictionary<String, JSONValue> = [:]
-        var merged: [OrderedDictionary<String, JSONValue>] = []
+    private mutating func mapping(depth: Int) throws(YAMLError) -> JSONObject {
+        var members: JSONObject = [:]
+        var merged: [JSONObject] = []
         while true {
             let keyEvent = try next()
             if case .mappingEnd = keyEvent { break }
@@ -118,32 +122,34 @@ struct EventComposer {
                 // Keys that are collections, or aliases, have no place in a Kubernetes object.
                 throw YAMLError("mapping keys must be scalars", at: keyLocation)
             }
-            let key = keyScalar.value
+            let key = shared(keyScalar.value)
             let valueEvent = try next()
             if key == "<<", keyScalar.isPlain {
                 merged += try mergeSources(valueEvent, depth: depth)
                 continue
             }
-            if members[key] != nil {
+            if members.index(forKey: key) != nil {
                 throw YAMLError("mapping key \"\(key)\" already defined", at: keyLocation)
             }
-            members[key] = try compose(valueEvent, depth: depth + 1)
+            members.append(key, try compose(valueEvent, depth: depth + 1))
         }
         // Keys written in the mapping win over merged ones; earlier merge sources win over later.
         for source in merged {
-            for (key, value) in source where members[key] == nil { members[key] = value }
+            for (key, value) in source where members.index(forKey: key) == nil { members.append(key, value) }
         }
+        // A render holds hundreds of thousands of these: no spare capacity is kept.
+        members.shrinkToFit()
         return members
     }
 
-    private mutating func mergeSources(_ event: Event, depth: Int) throws(YAMLError) -> [OrderedDictionary<String, JSONValue>] {
+    private mutating func mergeSources(_ event: Event, depth: Int) throws(YAMLError) -> [JSONObject] {
         let location = event.location(in: file)
         let refused = YAMLError("a merge key (<<) takes a mapping or a sequence of mappings", at: location)
         switch try compose(event, depth: depth + 1) {
         case .object(let members):
             return [members]
         case .array(let items):
-            var sources: [OrderedDictionary<String, JSONValue>] = []
+            var sources: [JSONObject] = []
             for item in items {
                 guard case .object(let members) = item else { throw refused }
                 sources.append(members)
@@ -152,6 +158,14 @@ struct EventComposer {
         default:
             throw refused
         }
+    }
+
+    /// `text`, or an equal string met before.
+    private mutating func shared(_ text: String) -> String {
+        let length = text.utf8.count
+        // Short strings are stored inline; long ones are rarely repeated and costly to hash.
+        guard length > 15, length <= 128 else { return text }
+        return strings.insert(text).memberAfterInsert
     }
 
     private mutating func count(_ added: Int, at location: SourceLocation) throws(YAMLError) {

@@ -17,9 +17,15 @@ public struct YAMLDecoder: Sendable {
     /// The deepest nesting one document may have.
     public var maxDepth: Int
 
-    public init(maxNodes: Int = 1_000_000, maxDepth: Int = 256) {
+    /// Whether a large stream is parsed in pieces on all cores. The trees built on other threads
+    /// live in other malloc arenas, which a caller that goes on to transform them on its own
+    /// thread pays for in memory (the renderer turns it off).
+    public var parallel: Bool
+
+    public init(maxNodes: Int = 1_000_000, maxDepth: Int = 256, parallel: Bool = true) {
         self.maxNodes = maxNodes
         self.maxDepth = maxDepth
+        self.parallel = parallel
     }
 
     /// One parsed document: its value and where each field was written.
@@ -31,8 +37,11 @@ public struct YAMLDecoder: Sendable {
     }
 
     /// Every document of a multi-document stream, empty ones included (as null).
-    public func documents(_ text: String, file: String) throws(YAMLError) -> [Document] {
-        let chunks = Self.chunks(of: text)
+    ///
+    /// With `reread`, the documents' positions keep no part of `text`: when the line of a field
+    /// is asked for, `reread` reads the file again (it must return the same text).
+    public func documents(_ text: String, file: String, reread: (@Sendable () -> String?)? = nil) throws(YAMLError) -> [Document] {
+        let chunks = parallel ? Self.chunks(of: text) : [(text: text[...], lineOffset: 0)]
         let parsed: [Result<[ParsedDocument], YAMLError>]
         if chunks.count == 1 {
             parsed = [Result { () throws(YAMLError) in try parse(text, file: file, lineOffset: 0) }]
@@ -51,18 +60,26 @@ public struct YAMLDecoder: Sendable {
         }
         var all: [ParsedDocument] = []
         for result in parsed { all += try result.get() }
-        // Each document keeps only its own lines (a slice sharing the file's storage), so that
-        // finding the line of a field re-reads one document, not the whole file.
+        // Each document keeps only its own lines (a slice sharing the file's storage, or where
+        // they are in the file), so that finding the line of a field re-reads one document, not
+        // the whole file.
         let lineStarts = Self.lineStarts(of: text, at: all.map(\.location.line))
         var documents: [Document] = []
+        documents.reserveCapacity(all.count)
         for (index, document) in all.enumerated() {
             let start = lineStarts[document.location.line] ?? text.startIndex
             let end = index + 1 < all.count ? lineStarts[all[index + 1].location.line] ?? text.endIndex : text.endIndex
+            let slice = text[start..<max(start, end)]
+            let kept: SourcePositions.Text
+            if let reread {
+                let lower = text.utf8.distance(from: text.startIndex, to: slice.startIndex)
+                kept = .reread(range: lower..<(lower + slice.utf8.count), read: reread)
+            } else {
+                kept = .kept(slice)
+            }
             documents.append(Document(
                 value: document.value,
-                positions: SourcePositions(
-                    file: file, text: text[start..<max(start, end)], lineOffset: document.location.line - 1,
-                    start: document.location),
+                positions: SourcePositions(file: file, text: kept, lineOffset: document.location.line - 1, start: document.location),
                 location: document.location))
         }
         return documents
@@ -144,9 +161,12 @@ public struct YAMLDecoder: Sendable {
 
     /// The Kubernetes objects of a stream. Empty documents are skipped, as kubectl does; a
     /// document that is not a mapping, or lacks `apiVersion` or `kind`, is an error at its line.
-    public func objects(_ text: String, file: String) throws(YAMLError) -> [Object] {
+    /// `reread` is as for `documents(_:file:reread:)`.
+    public func objects(_ text: String, file: String, reread: (@Sendable () -> String?)? = nil) throws(YAMLError) -> [Object] {
+        let documents = try documents(text, file: file, reread: reread)
         var objects: [Object] = []
-        for document in try documents(text, file: file) {
+        objects.reserveCapacity(documents.count)
+        for document in documents {
             switch document.value {
             case .null:
                 continue

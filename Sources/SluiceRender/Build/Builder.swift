@@ -117,6 +117,8 @@ struct Builder {
 
     static func append(_ added: inout [Resource], to resources: inout [Resource], at location: SourceLocation?) throws(RenderError) {
         var seen = Set(resources.map(\.id.key))
+        // A base's resources are most often all there is: room for exactly them, not up to twice.
+        if resources.isEmpty { resources.reserveCapacity(added.count) }
         for resource in added {
             guard seen.insert(resource.id.key).inserted else {
                 throw RenderError("may not add resource with an already registered id: \(resource.idDescription)", at: resource.object.location() ?? location)
@@ -163,17 +165,23 @@ struct Builder {
     /// The objects of a manifest file; `List` kinds are unpacked into their items.
     func objects(in path: String) throws(RenderError) -> [Object] {
         let text = try tree.text(path)
-        return try Self.objects(text, file: path)
+        // The text is not kept for the lines of errors about objects: those are rare, and the
+        // texts of a large tree are as much memory again as its input.
+        let tree = tree
+        return try Self.objects(text, file: path, reread: { try? tree.text(path) })
     }
 
-    static func objects(_ text: String, file: String) throws(RenderError) -> [Object] {
+    static func objects(_ text: String, file: String, reread: (@Sendable () -> String?)? = nil) throws(RenderError) -> [Object] {
         let decoded: [Object]
         do {
-            decoded = try YAMLDecoder().objects(text, file: file)
+            // On this thread: trees built on others live in other malloc arenas, whose blocks the
+            // transformations here free but cannot reuse, so the peak would hold both.
+            decoded = try YAMLDecoder(parallel: false).objects(text, file: file, reread: reread)
         } catch {
             throw RenderError(error)
         }
         var result: [Object] = []
+        result.reserveCapacity(decoded.count)
         for object in decoded {
             if object.kind.hasSuffix("List"), let items = object.content["items"]?.arrayValue {
                 for item in items {

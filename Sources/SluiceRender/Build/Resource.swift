@@ -6,9 +6,9 @@ import SluiceModel
 /// and, for generated ConfigMaps and Secrets, how they combine and whether a hash is appended.
 struct Resource {
     var object: Object
-    /// Earlier names, oldest first (the current name is `object.name`).
-    var previousNames: [String] = []
-    var previousNamespaces: [String?] = []
+    /// Earlier names and namespaces, oldest first (the current ones are the object's); one
+    /// array rather than two, as every resource of an overlay with a prefix and a namespace has both.
+    var previous: [(name: String, namespace: String?)] = []
     var generator: GeneratorInfo?
 
     struct GeneratorInfo {
@@ -23,23 +23,25 @@ struct Resource {
     var kind: String { object.kind }
     var group: String { object.group }
     var name: String { object.name }
-    var originalName: String { previousNames.first ?? object.name }
-    var originalNamespace: String? { previousNamespaces.first ?? object.namespace }
+    /// Earlier names, oldest first (the current name is `object.name`).
+    var previousNames: [String] { previous.map(\.name) }
+    /// The namespace before each earlier name's change, oldest first.
+    var previousNamespaces: [String?] { previous.map(\.namespace) }
+    var originalName: String { previous.first?.name ?? object.name }
+    var originalNamespace: String? { previous.isEmpty ? object.namespace : previous[0].namespace }
 
     /// Every name this resource has carried, current one included.
-    var allNames: [String] { previousNames + [object.name] }
+    var allNames: [String] { previous.map(\.name) + [object.name] }
 
     mutating func rename(_ newName: String) {
         guard newName != object.name else { return }
-        previousNames.append(object.name)
-        previousNamespaces.append(object.namespace)
+        previous.append((object.name, object.namespace))
         object.name = newName
     }
 
     mutating func setNamespace(_ namespace: String) {
         guard namespace != object.namespace else { return }
-        previousNames.append(object.name)
-        previousNamespaces.append(object.namespace)
+        previous.append((object.name, object.namespace))
         object.namespace = namespace
     }
 

@@ -24,7 +24,7 @@ struct Generators {
     ]
 
     private func generate(
-        _ entry: JSONValue, kind: String, key: String, index: Int, options global: OrderedDictionary<String, JSONValue>,
+        _ entry: JSONValue, kind: String, key: String, index: Int, options global: JSONObject,
         into resources: inout [Resource]
     ) throws(RenderError) {
         let location = kustomization.location(of: key, .index(index))
@@ -101,11 +101,11 @@ struct Generators {
         }
 
         let local = members["options"]?.objectValue ?? [:]
-        var object: OrderedDictionary<String, JSONValue> = ["apiVersion": "v1", "kind": .string(kind)]
-        var metadata: OrderedDictionary<String, JSONValue> = ["name": .string(name)]
+        var object: JSONObject = ["apiVersion": "v1", "kind": .string(kind)]
+        var metadata: JSONObject = ["name": .string(name)]
         if let namespace { metadata["namespace"] = .string(namespace) }
-        var labels: OrderedDictionary<String, JSONValue> = [:]
-        var annotations: OrderedDictionary<String, JSONValue> = [:]
+        var labels: JSONObject = [:]
+        var annotations: JSONObject = [:]
         for source in [global, local] {
             for (label, value) in source["labels"]?.objectValue ?? [:] { labels[label] = value }
             for (annotation, value) in source["annotations"]?.objectValue ?? [:] { annotations[annotation] = value }
@@ -114,10 +114,10 @@ struct Generators {
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations) }
         object["metadata"] = .object(metadata)
         if kind == "ConfigMap" {
-            if !data.isEmpty { object["data"] = .object(data.mapValues(JSONValue.string)) }
-            if !binary.isEmpty { object["binaryData"] = .object(binary.mapValues { .string(Self.base64Lines($0)) }) }
+            if !data.isEmpty { object["data"] = .object(JSONObject(data, transform: JSONValue.string)) }
+            if !binary.isEmpty { object["binaryData"] = .object(JSONObject(binary) { .string(Self.base64Lines($0)) }) }
         } else {
-            var encoded = data.mapValues { JSONValue.string(Self.base64Lines(Data($0.utf8))) }
+            var encoded = JSONObject(data) { JSONValue.string(Self.base64Lines(Data($0.utf8))) }
             for (key, bytes) in binary { encoded[key] = .string(Self.base64Lines(bytes)) }
             if !encoded.isEmpty { object["data"] = .object(encoded) }
             object["type"] = .string(members["type"]?.stringValue ?? "Opaque")

@@ -8,7 +8,7 @@ struct Kustomization {
     let directory: String
     /// The file's path in the tree.
     let file: String
-    let fields: OrderedDictionary<String, JSONValue>
+    let fields: JSONObject
     let positions: SourcePositions
     let isComponent: Bool
 

@@ -103,7 +103,7 @@ struct Emitter {
 
     /// A block mapping whose keys sit at `indent`; `firstOnLine` means the first key continues
     /// the current line (after `- `).
-    mutating func mapping(_ members: OrderedDictionary<String, JSONValue>, indent: Int, firstOnLine: Bool) {
+    mutating func mapping(_ members: JSONObject, indent: Int, firstOnLine: Bool) {
         var first = firstOnLine
         // Each key's scalars are taken once, not at every comparison.
         let keys = members.keys.map { ($0, Array($0.unicodeScalars)) }.sorted { NaturalOrder.less($0.1, $1.1) }.map(\.0)

@@ -100,7 +100,7 @@ struct Patcher {
         }
     }
 
-    private func apply(_ patch: (operations: JSONPatch, location: SourceLocation), to resource: inout Resource, options: OrderedDictionary<String, JSONValue>) throws(RenderError) {
+    private func apply(_ patch: (operations: JSONPatch, location: SourceLocation), to resource: inout Resource, options: JSONObject) throws(RenderError) {
         let before = resource.object
         var value = JSONValue.object(resource.object.content)
         do {
@@ -115,7 +115,7 @@ struct Patcher {
 
     /// A patch may not rename or re-kind its target unless told it may; a rename it is allowed
     /// is remembered so that references follow it.
-    private func keepIdentity(_ resource: inout Resource, before: Object, options: OrderedDictionary<String, JSONValue>) throws(RenderError) {
+    private func keepIdentity(_ resource: inout Resource, before: Object, options: JSONObject) throws(RenderError) {
         let newName = resource.object.name
         if newName != before.name {
             if options["allowNameChange"]?.boolValue == true {
@@ -132,7 +132,7 @@ struct Patcher {
 
     private func applyStrategicMerge(
         _ patch: YAMLDecoder.Document, target: Selector?, to resources: inout [Resource], at location: SourceLocation,
-        options: OrderedDictionary<String, JSONValue> = [:]
+        options: JSONObject = [:]
     ) throws(RenderError) {
         guard case .object(var members) = patch.value else { return }
         let patchObject = Object(members)

@@ -121,7 +121,7 @@ struct StrategicMerge {
     static func strip(_ value: JSONValue) -> JSONValue? {
         switch value {
         case .object(let members):
-            var result: OrderedDictionary<String, JSONValue> = [:]
+            var result: JSONObject = [:]
             for (key, child) in members where !isDirective(key) {
                 if let stripped = strip(child) { result[key] = stripped }
             }

@@ -111,7 +111,7 @@ struct NameReferences {
         guard !targets.isEmpty else { return }
         // Index the renamed targets by kind and by every name they have had.
         var renamed: [String: [String: [Candidate]]] = [:]
-        for resource in resources where !resource.previousNames.isEmpty && targets.contains(resource.kind) {
+        for resource in resources where !resource.previous.isEmpty && targets.contains(resource.kind) {
             let candidate = Candidate(
                 name: resource.name, previousNames: resource.previousNames, group: resource.group,
                 namespaces: ([resource.object.namespace] + resource.previousNamespaces).map { resource.effectiveNamespace($0) })
@@ -136,7 +136,7 @@ struct NameReferences {
 
     /// The new name for a reference to `name`, or nil to leave it.
     private func resolve(
-        _ name: String, item: OrderedDictionary<String, JSONValue>?, rule: Rule, referrerKind: String,
+        _ name: String, item: JSONObject?, rule: Rule, referrerKind: String,
         referrerNamespace: String, candidates: [Candidate]
     ) -> String? {
         if rule.itemKind, let item {
@@ -172,8 +172,8 @@ struct NameReferences {
 
     /// Walks `path`, calling `rename` on each string found; true when anything changed.
     private func walk(
-        _ value: inout JSONValue, path: ArraySlice<String>, rule: Rule, item: OrderedDictionary<String, JSONValue>?,
-        rename: (String, OrderedDictionary<String, JSONValue>?) -> String?
+        _ value: inout JSONValue, path: ArraySlice<String>, rule: Rule, item: JSONObject?,
+        rename: (String, JSONObject?) -> String?
     ) -> Bool {
         guard let first = path.first else {
             guard let name = value.stringValue, let new = rename(name, item), new != name else { return false }

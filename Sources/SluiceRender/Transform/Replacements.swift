@@ -60,7 +60,7 @@ struct Replacements {
         }
     }
 
-    static func describe(_ source: OrderedDictionary<String, JSONValue>) -> String {
+    static func describe(_ source: JSONObject) -> String {
         source.filter { $0.key != "fieldPath" && $0.key != "options" }.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
     }
 
@@ -111,7 +111,7 @@ struct Replacements {
     }
 
     static func set(
-        _ target: inout JSONValue, _ path: ArraySlice<String>, value: JSONValue, options: OrderedDictionary<String, JSONValue>,
+        _ target: inout JSONValue, _ path: ArraySlice<String>, value: JSONValue, options: JSONObject,
         path fullPath: String, at location: SourceLocation
     ) throws(RenderError) {
         guard let part = path.first else {

@@ -6,13 +6,13 @@ extension DriftReport {
     /// `{"object": {apiVersion, kind, namespace, name}, "deleted", "changedBy", "changes": [{path, old, new}], "message"}`.
     /// An absent `old` or `new` is left out (a field added or removed).
     public var json: JSONValue {
-        var object: OrderedDictionary<String, JSONValue> = [
+        var object: JSONObject = [
             "apiVersion": .string(self.object.apiVersion), "kind": .string(self.object.kind),
         ]
         if let namespace = self.object.namespace { object["namespace"] = .string(namespace) }
         object["name"] = .string(self.object.name)
         let changes = changes.map { change -> JSONValue in
-            var entry: OrderedDictionary<String, JSONValue> = ["path": .string(change.path.description)]
+            var entry: JSONObject = ["path": .string(change.path.description)]
             if let old = change.old { entry["old"] = old }
             if let new = change.new { entry["new"] = new }
             return .object(entry)

@@ -71,7 +71,7 @@ public struct Inventory: Sendable, Hashable {
 
     /// The ConfigMap holding this inventory, in `namespace` (the agent's own).
     public func configMap(namespace: String) -> Object {
-        var data: OrderedDictionary<String, JSONValue> = [
+        var data: JSONObject = [
             "entries": .string(entries.map { "\($0)\n" }.joined()),
             "target": .string(target),
         ]

@@ -13,7 +13,7 @@ extension JSONValue: Codable {
 
     public init(from decoder: any Decoder) throws {
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            var members: OrderedDictionary<String, JSONValue> = [:]
+            var members: JSONObject = [:]
             for key in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
                 members[key.stringValue] = try object.decode(JSONValue.self, forKey: key)
             }
