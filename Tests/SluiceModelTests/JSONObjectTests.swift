@@ -94,10 +94,23 @@ import Testing
         #expect(JSONObject(uniqueKeysWithValues: [("x", JSONValue.null), ("y", true)]) == ["x": nil, "y": true])
     }
 
-    @Test("a value is 24 bytes (an OrderedDictionary payload made it 32), an object's member 40")
+    @Test("a value is 24 bytes (an OrderedDictionary payload made it 32), an object's member 40, an Object 24")
     func layout() {
         #expect(MemoryLayout<JSONObject>.size == 16)
         #expect(MemoryLayout<JSONValue>.stride == 24)
         #expect(MemoryLayout<JSONObject.Element>.stride == 40)
+        // Its source positions are held by reference (112 bytes inline before).
+        #expect(MemoryLayout<Object>.stride == 24)
+    }
+
+    @Test("an Object's positions survive copies and edits, and take part in equality")
+    func objectPositions() throws {
+        let decoded = try YAMLDecoder().objects("apiVersion: v1\nkind: ConfigMap\nb:\n  c: 2\n", file: "f.yaml")
+        var copy = decoded[0]
+        copy.content["d"] = 3
+        #expect(copy.positions?.file == "f.yaml")
+        #expect(copy.location(of: FieldPath(parsing: "b.c"))?.line == 4)
+        #expect(Object(decoded[0].content) != decoded[0])
+        #expect(Object(decoded[0].content, positions: decoded[0].positions) == decoded[0])
     }
 }

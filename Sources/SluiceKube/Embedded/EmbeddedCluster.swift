@@ -18,9 +18,10 @@ public actor EmbeddedCluster {
         public var now: @Sendable () -> Date
         /// At most how many past events a watch can resume from before it gets 410 Gone.
         public var watchHistory: Int
-        /// How long past events are kept for watches to resume from (beyond the last
-        /// `WatchHistoryWindow.minimumEvents`): kube-apiserver's watch cache keeps 75 s of events
-        /// ("eventFreshDuration"), so an agent running for weeks holds minutes of history, not all of it.
+        /// How long past events are kept for watches to resume from (the newest
+        /// `EmbeddedCluster.minimumWatchHistory` whatever their age): kube-apiserver's watch cache keeps
+        /// 75 s of events ("eventFreshDuration"), so an agent running for weeks holds minutes of
+        /// history, not all of it.
         public var watchHistoryWindow: Duration
         /// Runs kube-controller-manager's garbage collector (`GarbageCollector`): foreground and
         /// orphan deletions complete, dependents of deleted owners go. Off only to answer as the
