@@ -13,8 +13,7 @@ extension EmbeddedCluster {
 
     /// Deletes the Events last written more than `eventTTL` ago.
     func expireEvents() async {
-        let (seconds, attoseconds) = configuration.eventTTL.components
-        let cutoff = configuration.now().addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        let cutoff = configuration.now().subtracting(configuration.eventTTL)
         let expired = objects.filter { key, stored in
             key.group == "" && key.resource == "events" && Self.lastWrite(of: stored.value).map { $0 < cutoff } ?? false
         }

@@ -249,8 +249,7 @@ extension EmbeddedCluster {
     /// Drops past events beyond `watchHistory`, and those older than `watchHistoryWindow` while
     /// more than `minimumWatchHistory` remain.
     func forgetOldHistory(now: Date) {
-        let (seconds, attoseconds) = configuration.watchHistoryWindow.components
-        let cutoff = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        let cutoff = now.subtracting(configuration.watchHistoryWindow)
         while let oldest = history.first,
             history.count > configuration.watchHistory
                 || (history.count > Self.minimumWatchHistory && oldest.time < cutoff)
@@ -258,6 +257,14 @@ extension EmbeddedCluster {
             historyForgottenThrough = oldest.event.resourceVersion
             history.removeFirst()
         }
+    }
+}
+
+extension Date {
+    /// This time minus `duration` (the store's clock is a `Date`; its retention settings are durations).
+    func subtracting(_ duration: Duration) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
     }
 }
 
