@@ -104,7 +104,9 @@ public struct GitCache: Sendable {
         do throws(GitError) {
             let repository = try GitRepository.openBare(at: entry.path)
             let statistics = try repository.fetch(from: remote)
-            if repository.packFiles.count > autoPackLimit {
+            // Only a fetch that received objects added a pack: the common poll that brings
+            // nothing does not list the pack directory.
+            if statistics.receivedObjects > 0, repository.packFiles.count > autoPackLimit {
                 let replaced = try repository.repack()
                 logger.info("repacked the cache entry", metadata: ["url": "\(remote.displayURL)", "packs": "\(replaced)"])
             }
