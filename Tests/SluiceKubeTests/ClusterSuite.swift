@@ -114,8 +114,16 @@ enum ClusterSuite {
             "spec": ["holderIdentity": "a", "leaseDurationSeconds": 15],
         ])
         #expect(try await cluster.lease(namespace: namespace, name: "sluice-leader") == nil)
-        let held = try await cluster.updateLease(lease, fieldManager: "sluice")
+        let createdLease = try await cluster.create(lease, fieldManager: "sluice")
+        #expect(createdLease.metadata["resourceVersion"] != nil)
+        // A second claim of the same Lease is refused, not merged: that is what makes it exclusive.
+        var rival = lease
+        rival.content["spec"] = ["holderIdentity": "b", "leaseDurationSeconds": 15]
+        await #expect { _ = try await cluster.create(rival, fieldManager: "sluice") } throws: {
+            ($0 as? APIError)?.code == 409 && ($0 as? APIError)?.reason == "AlreadyExists"
+        }
         #expect(try await cluster.lease(namespace: namespace, name: "sluice-leader")?[FieldPath(parsing: "spec.holderIdentity")]?.stringValue == "a")
+        let held = try await cluster.updateLease(lease, fieldManager: "sluice")
         var stale = lease
         stale.content["metadata"] = ["name": "sluice-leader", "namespace": .string(namespace), "resourceVersion": "1"]
         await #expect { _ = try await cluster.updateLease(stale, fieldManager: "sluice") } throws: { ($0 as? APIError)?.code == 409 }

@@ -10,6 +10,7 @@ import SluiceModel
 public actor LeaderLoop {
     public typealias Elector = LeaderElector<ContinuousClock>
 
+    private static let fieldManager = "sluice-leader-election"
     private let cluster: any Cluster
     private let namespace: String
     private let name: String
@@ -58,19 +59,24 @@ public actor LeaderLoop {
         }
         let decision = elector.decide(lease: lease.map(LeaseRecord.init(lease:)), at: now, wallClock: Date())
         let record: LeaseRecord
-        switch decision {
-        case .wait:
-            // Someone else renewed a lease we thought was ours (two creations raced): step down.
-            if elector.isLeader(at: now) {
-                elector = Elector(configuration: configuration)
-                await announce(.lostLeadership)
-            }
-            return
-        case .create(let new): record = new
-        case .update(let new): record = new
-        }
         do {
-            _ = try await cluster.updateLease(leaseObject(record, resourceVersion: lease?.metadata["resourceVersion"]?.stringValue), fieldManager: "sluice-leader-election")
+            switch decision {
+            case .wait:
+                // Someone else renewed a lease we thought was ours: step down.
+                if elector.isLeader(at: now) {
+                    elector = Elector(configuration: configuration)
+                    await announce(.lostLeadership)
+                }
+                return
+            case .create(let new):
+                // A create, not an apply: of two replicas that both saw no Lease, one gets 409.
+                record = new
+                _ = try await cluster.create(leaseObject(record, resourceVersion: nil), fieldManager: Self.fieldManager)
+            case .update(let new):
+                record = new
+                _ = try await cluster.updateLease(
+                    leaseObject(record, resourceVersion: lease?.metadata["resourceVersion"]?.stringValue), fieldManager: Self.fieldManager)
+            }
             if let change = elector.written(record, at: clock.now) { await announce(change) }
         } catch {
             logger.debug("leader lease write refused: \(error)")
@@ -85,7 +91,7 @@ public actor LeaderLoop {
         record.holderIdentity = nil
         record.leaseDurationSeconds = 1
         _ = try? await cluster.updateLease(
-            leaseObject(record, resourceVersion: lease.metadata["resourceVersion"]?.stringValue), fieldManager: "sluice-leader-election")
+            leaseObject(record, resourceVersion: lease.metadata["resourceVersion"]?.stringValue), fieldManager: Self.fieldManager)
         elector = Elector(configuration: configuration)
         logger.info("released the leader lease")
     }

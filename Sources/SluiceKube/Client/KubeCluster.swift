@@ -120,6 +120,13 @@ public final class KubeCluster: Cluster {
         return Self.object(try decode(reply))
     }
 
+    public func create(_ object: Object, fieldManager: String) async throws -> Object {
+        let kind = try await resourceKind(apiVersion: object.apiVersion, kind: object.kind)
+        let path = kind.collectionPath(namespace: kind.namespaced ? object.namespace ?? configuration.namespace ?? "default" : nil)
+        let reply = try await send(.POST, path, query: [("fieldManager", fieldManager)], contentType: "application/json", body: Array(object.value.jsonText().utf8))
+        return Self.object(try decode(reply))
+    }
+
     public func get(_ reference: ObjectReference) async throws -> Object {
         let (_, path) = try await path(reference)
         return Self.object(try decode(try await send(.GET, path)))

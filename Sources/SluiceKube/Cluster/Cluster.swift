@@ -8,6 +8,10 @@ public protocol Cluster: Sendable {
     /// stored (or as it would be stored, for a dry run).
     func serverSideApply(_ object: Object, options: ApplyOptions) async throws -> Object
 
+    /// Creates `object` (POST) as `fieldManager`; fails with 409 AlreadyExists when an object of
+    /// that name exists, which is what makes a first claim (a Lease) exclusive.
+    func create(_ object: Object, fieldManager: String) async throws -> Object
+
     /// The object named by `reference`.
     func get(_ reference: ObjectReference) async throws -> Object
 
@@ -46,8 +50,10 @@ extension Cluster {
         }
     }
 
-    /// Writes a Lease; `lease.metadata.resourceVersion`, when set, makes the write conditional
-    /// (409 when someone else renewed it first), which is what leader election needs.
+    /// Writes an existing Lease; `lease.metadata.resourceVersion`, when set, makes the write
+    /// conditional (409 when someone else renewed it first), which is what leader election needs.
+    /// A Lease that does not exist yet is claimed with `create`, never with this: two replicas
+    /// applying at once would both succeed.
     public func updateLease(_ lease: Object, fieldManager: String) async throws -> Object {
         try await serverSideApply(lease, options: ApplyOptions(fieldManager: fieldManager, force: true))
     }

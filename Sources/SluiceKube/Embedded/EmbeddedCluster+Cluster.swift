@@ -27,6 +27,13 @@ extension EmbeddedCluster: Cluster {
         return Object(result.value.objectValue ?? [:])
     }
 
+    public func create(_ object: Object, fieldManager: String) async throws -> Object {
+        let served = try served(apiVersion: object.apiVersion, kind: object.kind)
+        let result = try create(served, namespace: object.namespace ?? (served.entry.namespaced ? "default" : nil), body: object.value, manager: fieldManager)
+        try await durable()
+        return Object(result.objectValue ?? [:])
+    }
+
     public func get(_ reference: ObjectReference) async throws -> Object {
         let served = try served(apiVersion: reference.apiVersion, kind: reference.kind)
         return Object(try get(served, namespace: reference.namespace, name: reference.name).objectValue ?? [:])
