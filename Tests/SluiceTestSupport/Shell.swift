@@ -93,19 +93,28 @@ private func loopbackPortIsFree(_ port: Int) -> Bool {
 public func waitForListener(port: Int, timeout: Duration = .seconds(10)) throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
+        if let descriptor = connectLoopback(port: port) {
+            close(descriptor)
+            return
         }
-        close(descriptor)
-        if connected { return }
         usleep(20_000)
     }
     throw Shell.Failure(command: ["connect", "\(port)"], status: -1, stderr: "no listener after \(timeout)")
+}
+
+/// A TCP connection to 127.0.0.1:`port` (the caller closes the descriptor), or nil when refused.
+public func connectLoopback(port: Int) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+    if connected { return descriptor }
+    close(descriptor)
+    return nil
 }

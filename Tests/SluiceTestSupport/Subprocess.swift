@@ -24,6 +24,9 @@ public enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing else this process has open reaches the child: a listener inherited by a
+        // kubectl started meanwhile would outlive the test that closed it.
+        _ = closeFrom.map { $0(&actions, 3) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -53,6 +56,13 @@ public enum Subprocess {
         guard code == 0 else { throw SpawnError(command: command, code: code) }
         return pid
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 on), looked up at run time:
+    /// Glibc's module does not import the `_np` functions.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// A pipe whose ends are close-on-exec. pipe2 does not import, so pipe + fcntl run under the
     /// lock spawns take: otherwise a child started in between could inherit the write end and

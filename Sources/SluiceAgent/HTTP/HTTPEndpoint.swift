@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SluiceKube
 
 /// A small HTTP/1.1 server for the agent's own endpoints (health, metrics, webhooks, demo
 /// backends): each request is read whole (up to `maxBodySize`) and answered by `handler`.
@@ -54,36 +55,37 @@ public struct HTTPEndpoint: Sendable {
     /// A bound listener; `run()` serves it until cancelled.
     public struct Listening: Sendable {
         public let port: Int
-        fileprivate let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+        fileprivate let listener: ConnectionListener<HTTPServerRequestPart, HTTPServerResponsePart>
         fileprivate let endpoint: HTTPEndpoint
 
         /// Serves connections until the task is cancelled, then closes the listener.
         public func run() async throws {
-            try await withTaskCancellationHandler {
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await channel.executeThenClose { connections in
-                        for try await connection in connections {
-                            group.addTask { await endpoint.serve(connection) }
-                        }
-                    }
-                }
-            } onCancel: {
-                channel.channel.close(promise: nil)
-            }
+            let endpoint = endpoint
+            await listener.serve { connection in await endpoint.serve(connection) }
         }
+    }
+
+    /// A listener that could not be bound, named as the user configured it.
+    public struct BindError: Error, CustomStringConvertible {
+        public var name: String
+        public var address: String
+        public var underlying: any Error
+        public var description: String { "\(name): cannot listen on \(address): \(underlying)" }
     }
 
     /// Binds `host:port` (port 0 picks a free one).
     public func bind(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Listening {
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
-                }
+        let bootstrap = ServerBootstrap(group: group).serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let listener: ConnectionListener<HTTPServerRequestPart, HTTPServerResponsePart>
+        do {
+            listener = try await ConnectionListener.bind(bootstrap, host: host, port: port) { child in
+                try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
             }
-        return Listening(port: channel.channel.localAddress?.port ?? port, channel: channel, endpoint: self)
+        } catch {
+            throw BindError(name: name, address: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)", underlying: error)
+        }
+        return Listening(port: listener.port ?? port, listener: listener, endpoint: self)
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {

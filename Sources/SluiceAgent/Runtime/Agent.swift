@@ -29,16 +29,29 @@ public struct Agent: Sendable {
     /// Runs until SIGTERM or SIGINT (or the task is cancelled), then shuts down in reverse order
     /// of start: writers first, listeners last, the leader lease released on the way.
     public func run() async throws {
+        let client = try configuration.kubeconfig.map { try KubeCluster($0) }
+        // The client is shut down however the run ends: one released while running traps in
+        // debug builds, which would hide the error that ended the run (a port in use, say).
+        do {
+            try await run(client: client)
+        } catch {
+            try? await client?.shutdown()
+            throw error
+        }
+        try? await client?.shutdown()
+        logger.info("stopped")
+    }
+
+    private func run(client: KubeCluster?) async throws {
         let metrics = PrometheusMetricsFactory(registry: registry)
         var services: [ClosureService] = []
 
         let cluster: any Cluster
-        if let kubeconfig = configuration.kubeconfig {
-            cluster = try KubeCluster(kubeconfig)
+        if let client, let kubeconfig = configuration.kubeconfig {
+            cluster = client
             logger.info("using the cluster at \(kubeconfig.server)")
         } else {
-            let embedded = try await startEmbeddedCluster(into: &services)
-            cluster = embedded
+            cluster = try await startEmbeddedCluster(into: &services)
         }
         try await bootstrap(cluster)
 
@@ -144,8 +157,6 @@ public struct Agent: Sendable {
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0, serviceName: $0.description) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        if let client = cluster as? KubeCluster { try? await client.shutdown() }
-        logger.info("stopped")
     }
 
     /// The embedded default: the object store in the data directory and its HTTPS API on

@@ -50,7 +50,7 @@ public struct APIServer: Sendable {
     public struct Running: Sendable {
         public var port: Int
         public var url: String
-        let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+        let listener: ConnectionListener<HTTPServerRequestPart, HTTPServerResponsePart>
     }
 
     /// Binds the listener (port 0 picks a free one) and writes `kubeconfig` into `dataDirectory`
@@ -61,18 +61,16 @@ public struct APIServer: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(credentials.serverKeyPEM.utf8), format: .pem)))
         tls.applicationProtocols = ["http/1.1"]
         let sslContext = try NIOSSLContext(configuration: tls)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
-                }
-            }
-        let port = channel.channel.localAddress?.port ?? configuration.port
+        let listener = try await ConnectionListener.bind(bootstrap, host: configuration.host, port: configuration.port) { child in
+            try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+        }
+        let port = listener.port ?? configuration.port
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let url = "https://\(host):\(port)"
         if let dataDirectory {
@@ -80,7 +78,7 @@ public struct APIServer: Sendable {
             try Data(credentials.kubeconfig(server: url).utf8).write(to: file, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         }
-        return Running(port: port, url: url, channel: channel)
+        return Running(port: port, url: url, listener: listener)
     }
 
     /// Accepts connections until the task is cancelled; one child task per connection.
@@ -89,21 +87,11 @@ public struct APIServer: Sendable {
         let token = credentials.token
         let logger = logger
         let audit = try configuration.auditLogPath.map { try AuditLog(path: $0) }
-        try await withThrowingDiscardingTaskGroup { group in
-            try await withTaskCancellationHandler {
-                try await running.channel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask {
-                            do {
-                                try await Self.handle(connection, router: router, token: token, audit: audit)
-                            } catch {
-                                logger.debug("connection ended: \(error)")
-                            }
-                        }
-                    }
-                }
-            } onCancel: {
-                running.channel.channel.close(promise: nil)
+        await running.listener.serve { connection in
+            do {
+                try await Self.handle(connection, router: router, token: token, audit: audit)
+            } catch {
+                logger.debug("connection ended: \(error)")
             }
         }
     }
