@@ -69,9 +69,10 @@ extension AgentProcessSuites {
                 if cluster == nil { cluster = try? KubeCluster(Kubeconfig.load(path: kubeconfig)) }
                 return (try? await cluster?.get(secretReference)) != nil && agent.output.contains("synced production")
             }
+            let connected = cluster
+            defer { if let connected { Task { try await connected.shutdown() } } }
             try #require(synced != nil, "not synced:\n\(agent.output.suffix(3000))")
-            let client = try #require(cluster)
-            defer { Task { try await client.shutdown() } }
+            let client = try #require(connected)
 
             // Webhooks, signed and forged; then drift on the Secret's key (the target corrects it).
             #expect(await sendWebhook(port: webhookPort, secret: webhookSecret, repository: url) == 202)

@@ -63,6 +63,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         let client = try KubeCluster(Kubeconfig.load(path: data.appendingPathComponent("kubeconfig").path))
+        defer { Task { try await client.shutdown() } }
 
         // About 200 KB per object, until the store refuses one.
         var acknowledged: [String: String] = [:]
@@ -97,7 +98,6 @@ import Testing
         }
         let logBytes = [UInt8](try Data(contentsOf: data.appendingPathComponent("store/wal.log")))
         #expect(Self.endsAtRecord(logBytes), "the log ends in a torn record (\(logBytes.count) bytes)")
-        try await client.shutdown()
         kill(pid, SIGKILL)
         _ = Subprocess.wait(pid)
 
