@@ -72,7 +72,6 @@ extension AgentProcessSuites {
             let connected = cluster
             defer { if let connected { Task { try await connected.shutdown() } } }
             try #require(synced != nil, "not synced:\n\(agent.output.suffix(3000))")
-            let client = try #require(connected)
 
             // Webhooks, signed and forged; then drift on the Secret's key (the target corrects it).
             #expect(await sendWebhook(port: webhookPort, secret: webhookSecret, repository: url) == 202)
