@@ -75,4 +75,23 @@ import Testing
         #expect(statuses["version"] == 200)
         #expect(statuses["watch"] == 200)
     }
+
+    @Test("a create in protobuf (kubectl's for core kinds) is refused with 415, not read as JSON")
+    func protobufBodyIsUnsupported() async throws {
+        let directory = try TemporaryDirectory("sluice-answer")
+        let cluster = try await EmbeddedCluster(dataDirectory: directory.url)
+        let server = APIServer(cluster: cluster, credentials: try ServerCredentials.loadOrCreate(in: directory.url))
+        let authorization = ("Authorization", "Bearer \(server.credentials.token)")
+        // The envelope kubectl sends: "k8s\0" and a runtime.Unknown message.
+        let protobuf = Array("k8s\0".utf8) + [0x0A, 0x0F, 0x0A, 0x02, 0x76, 0x31, 0x12, 0x09] + Array("Namespace".utf8)
+        let refused = await server.answer(
+            method: "POST", target: "/api/v1/namespaces",
+            headers: [authorization, ("Content-Type", "application/vnd.kubernetes.protobuf")], body: protobuf)
+        #expect(refused.status == 415)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("accepted media types include: application/json"))
+        let created = await server.answer(
+            method: "POST", target: "/api/v1/namespaces", headers: [authorization, ("Content-Type", "application/json")],
+            body: Array(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"foo"}}"#.utf8))
+        #expect(created.status == 201)
+    }
 }

@@ -136,6 +136,15 @@ struct APIRouter: Sendable {
         }
     }
 
+    /// The body formats of a create or an update this server reads. kube-apiserver reads
+    /// protobuf and YAML too; a protobuf body (kubectl's for core kinds) gets a 415 naming what
+    /// is read here, instead of a JSON syntax error.
+    static let bodyMediaTypes: Set<String> = ["application/json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json"]
+
+    static let unsupportedBodyType = APIError(
+        code: 415, reason: "UnsupportedMediaType",
+        message: "the body of the request was in an unknown format - accepted media types include: application/json")
+
     static let unsupportedPatchType = APIError(
         code: 415, reason: "UnsupportedMediaType",
         message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
@@ -168,6 +177,11 @@ struct APIRouter: Sendable {
     }
 
     static func parseJSONBody(_ request: APIRequest) throws(APIError) -> JSONValue {
+        if let contentType = request.contentType?.split(separator: ";").first.map({ String($0).trimming(" ") }), !contentType.isEmpty,
+            !Self.bodyMediaTypes.contains(String(contentType))
+        {
+            throw unsupportedBodyType
+        }
         do {
             return try JSONParser.parse(request.body)
         } catch {
