@@ -159,7 +159,7 @@ let package = Package(
 
         .executableTarget(
             name: "GitFetchBenchmark",
-            dependencies: ["SluiceGit"],
+            dependencies: ["SluiceGit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/GitFetchBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -173,14 +173,14 @@ let package = Package(
 
         .executableTarget(
             name: "ApplyBenchmark",
-            dependencies: ["SluiceKube", "SluiceModel"],
+            dependencies: ["SluiceKube", "SluiceModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/ApplyBenchmark",
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
             name: "SyncBenchmark",
-            dependencies: ["SluiceSync", "SluiceKube", "SluiceModel"],
+            dependencies: ["SluiceSync", "SluiceKube", "SluiceModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/SyncBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -194,7 +194,7 @@ let package = Package(
 
         .executableTarget(
             name: "ValidateBenchmark",
-            dependencies: ["SluiceModel"],
+            dependencies: ["SluiceModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/ValidateBenchmark",
             swiftSettings: swiftSettings
         ),

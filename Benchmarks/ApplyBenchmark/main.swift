@@ -7,6 +7,7 @@
 // The default concurrency is the sync engine's (`SyncEngine.Configuration.concurrency`): 8 applies
 // in flight is how Sluice applies a revision. More only adds TLS handshakes and queueing on the
 // embedded server's single writer (64: about 1.2 s against 0.9 s on this machine).
+import ArgumentParser
 import Foundation
 import SluiceKube
 import SluiceModel
@@ -39,14 +40,15 @@ func route(_ name: String, _ index: Int) -> String {
     """
 }
 
-func option(_ name: String, _ fallback: Int) -> Int {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
-    return value
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ApplyBenchmark")
+    @Option(help: "HTTPRoutes to apply.") var count = 1000
+    @Option(help: "Applies in flight at once.") var concurrency = 8
 }
 
-let count = option("--count", 1000)
-let concurrency = option("--concurrency", 8)
+let options = Options.parseOrExit()
+let count = options.count
+let concurrency = options.concurrency
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-apply-bench-\(getpid())")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }

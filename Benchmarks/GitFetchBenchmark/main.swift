@@ -4,26 +4,15 @@
 //
 //     swift run -c release GitFetchBenchmark [--files 10000] [--commits 1000] [--rounds 15]
 
+import ArgumentParser
 import Foundation
 import SluiceGit
 
-struct Options {
-    var files = 10_000
-    var commits = 1_000
-    var rounds = 15
-
-    init(_ arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let flag = iterator.next() {
-            guard let value = iterator.next().flatMap(Int.init) else { fatalError("\(flag) needs a number") }
-            switch flag {
-            case "--files": files = value
-            case "--commits": commits = value
-            case "--rounds": rounds = value
-            default: fatalError("unknown option \(flag)")
-            }
-        }
-    }
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "GitFetchBenchmark")
+    @Option(help: "Files in the repository's HEAD.") var files = 10_000
+    @Option(help: "Commits in its history.") var commits = 1_000
+    @Option(help: "Timed rounds of each fetch.") var rounds = 15
 }
 
 @discardableResult
@@ -104,7 +93,7 @@ func fastImportStream(files: Int, commits: Int, startingAt firstCommit: Int, par
     return Data(stream.utf8)
 }
 
-let options = Options(CommandLine.arguments)
+let options = Options.parseOrExit()
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-git-bench-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }

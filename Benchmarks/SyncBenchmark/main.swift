@@ -8,6 +8,7 @@
 //      Event is written (seen on a watch of Events), p50 and p99.
 //
 //     swift run -c release SyncBenchmark [--count 1000] [--changes 100] [--concurrency 32]
+import ArgumentParser
 import Foundation
 import Logging
 import SluiceKube
@@ -15,10 +16,11 @@ import SluiceModel
 import SluiceSync
 import Synchronization
 
-func option(_ name: String, _ fallback: Int) -> Int {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
-    return value
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "SyncBenchmark")
+    @Option(help: "HTTPRoutes to sync.") var count = 1000
+    @Option(help: "Out-of-band changes to time until their drift Event.") var changes = 100
+    @Option(help: "Applies in flight at once.") var concurrency = 32
 }
 
 func route(_ index: Int, namespace: String, weight: Int) -> String {
@@ -95,9 +97,10 @@ func kubectl(_ arguments: [String]) throws -> Duration {
     return time
 }
 
-let count = option("--count", 1000)
-let changes = option("--changes", 100)
-let concurrency = option("--concurrency", 32)
+let options = Options.parseOrExit()
+let count = options.count
+let changes = options.changes
+let concurrency = options.concurrency
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sync-bench-\(getpid())")
 let data = directory.appendingPathComponent("data")
 try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

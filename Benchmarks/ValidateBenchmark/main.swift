@@ -7,17 +7,21 @@
 // Measured: YAML parsing, defaulting, structural schema validation and every CEL rule of the
 // HTTPRoute schema (CEL cost limits are not computed yet).
 
+import ArgumentParser
 import Foundation
 import SluiceModel
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-var routeCount = 10_000
-if let index = arguments.firstIndex(of: "--routes"), index + 1 < arguments.count {
-    routeCount = Int(arguments[index + 1]) ?? routeCount
-    arguments.removeSubrange(index...(index + 1))
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ValidateBenchmark")
+    @Argument(help: "A directory of CustomResourceDefinitions to validate against (default: the built-in ones).")
+    var crdDirectory: String?
+    @Option(help: "HTTPRoutes to validate.") var routes = 10_000
 }
+
+let options = Options.parseOrExit()
+let routeCount = options.routes
 var catalog = SchemaCatalog()
-if let crdDirectory = arguments.first {
+if let crdDirectory = options.crdDirectory {
     for file in (try FileManager.default.contentsOfDirectory(atPath: crdDirectory)).sorted() where file.hasSuffix(".yaml") {
         let text = try String(contentsOfFile: crdDirectory + "/" + file, encoding: .utf8)
         for crd in try YAMLDecoder().objects(text, file: file) where crd.kind == "CustomResourceDefinition" {
