@@ -2,8 +2,8 @@
 """Interleaved A/B of proxy CPU per request: nginx (1 worker) and one or more ProxyBenchmark
 binaries serve the yardstick's route (../shared/bench/proxy) side by side; rounds of wrk runs
 rotate over the targets, and each run's CPU (utime+stime of the target's process group, from
-/proc) is divided by the requests wrk completed. Prints per-target medians and the ratio to
-nginx of the same round.
+/proc) is divided by the requests wrk completed. Prints per-target medians (total, and user and
+system apart) and the total's ratio to nginx's median.
 
     python3 Benchmarks/proxy-ab/run.py --candidate before=/tmp/ProxyBenchmark-before \
         --candidate after=.build/release/ProxyBenchmark --rounds 5 --duration 6
@@ -19,7 +19,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def group_cpu(pgid):
-    total = 0
+    """User and system CPU seconds of a process group."""
+    user = system = 0
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -29,8 +30,9 @@ def group_cpu(pgid):
         except OSError:
             continue
         if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+            user += int(fields[11])
+            system += int(fields[12])
+    return user / TICK, system / TICK
 
 
 def port_open(port):
@@ -91,21 +93,27 @@ def main():
                     ["wrk", "-t1", "-c%d" % args.connections, "-d%ds" % (args.duration if round_index else 2),
                      "-H", "Host: app.example.test", "http://127.0.0.1:%d/api/" % port],
                     capture_output=True, text=True).stdout
-                cpu = group_cpu(proc.pid) - before
+                after = group_cpu(proc.pid)
+                user, system = after[0] - before[0], after[1] - before[1]
+                cpu = user + system
                 requests = int(re.search(r"(\d+) requests in", out).group(1))
                 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
                 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
                 if round_index:  # round 0 warms up
-                    results[name].append((cpu * 1e6 / requests, rps, int(bad.group(1)) if bad else 0))
-                    print("round %d %-8s %8.1f us/req %9.0f req/s" % (round_index, name, cpu * 1e6 / requests, rps), flush=True)
+                    results[name].append((cpu * 1e6 / requests, rps, int(bad.group(1)) if bad else 0,
+                                          user * 1e6 / requests, system * 1e6 / requests))
+                    print("round %d %-8s %8.1f us/req (user %.1f, sys %.1f) %9.0f req/s" % (
+                        round_index, name, cpu * 1e6 / requests, user * 1e6 / requests, system * 1e6 / requests, rps), flush=True)
                 time.sleep(1)
         base = statistics.median(r[0] for r in results["nginx"])
-        print("\n| target | proxy CPU us/req (median) | vs nginx | req/s (median) | non-2xx |")
-        print("|---|---:|---:|---:|---:|")
+        print("\n| target | proxy CPU us/req (median) | vs nginx | user us/req | sys us/req | req/s (median) | non-2xx |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for name, _, _ in targets:
             cpu = statistics.median(r[0] for r in results[name])
-            print("| %s | %.1f | %.2fx | %.0f | %d |" % (name, cpu, cpu / base, statistics.median(r[1] for r in results[name]),
-                                                   sum(r[2] for r in results[name])))
+            print("| %s | %.1f | %.2fx | %.1f | %.1f | %.0f | %d |" % (
+                name, cpu, cpu / base, statistics.median(r[3] for r in results[name]),
+                statistics.median(r[4] for r in results[name]), statistics.median(r[1] for r in results[name]),
+                sum(r[2] for r in results[name])))
     finally:
         for proc in reversed(started):
             try:

@@ -14,8 +14,7 @@ struct MirrorSender {
             connection.handler.delegate = sink
             // The handler holds its delegate weakly: the sink keeps itself alive until the answer ends.
             sink.retainSelf = sink
-            for part in parts { connection.channel.write(part, promise: nil) }
-            connection.channel.flush()
+            connection.send(parts)
         }
     }
 }

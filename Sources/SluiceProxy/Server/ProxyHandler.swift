@@ -35,11 +35,18 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     private var idleSince = NIODeadline.uptimeNanoseconds(0)
-    /// Request parts were written upstream but not flushed: they go out together when this read
-    /// batch ends (or with the request's end), one write to the socket rather than one per part.
-    private var upstreamFlushPending = false
-    /// Response parts were written downstream but not flushed: they go out when the upstream's read
-    /// batch ends (or with the response's end).
+    /// The request's bytes not yet handed to the upstream (all of them while connecting): they go
+    /// out together when this read batch ends or with the request's end, one buffer and one write
+    /// to the socket rather than one per part.
+    private var upstreamBytes: ByteBuffer?
+    /// The response's bytes not yet handed downstream (HTTP/1.1): written and flushed when the
+    /// upstream's read batch ends or with the response's end.
+    private var downstreamBytes: ByteBuffer?
+    /// Where each request's and each response's bytes are written, kept across requests.
+    private var upstreamBuffer = RecycledBuffer()
+    private var downstreamBuffer = RecycledBuffer()
+    /// Response parts were written downstream but not flushed (HTTP/2 stream): flushed when the
+    /// upstream's read batch ends (or with the response's end).
     private var downstreamFlushPending = false
     /// What a pipelining client sent after a request whose response has not ended yet, in order.
     private var queued = CircularBuffer<Queued>()
@@ -57,8 +64,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     private enum State {
         case idle
         /// The proxy answers itself once the request body has been read.
-        case direct(DirectResponse, keepAlive: Bool)
-        case connecting(Exchange, buffered: [HTTPClientRequestPart])
+        case direct(DirectResponse, keepAlive: Bool, method: HTTPMethod)
+        /// The request's bytes wait in `upstreamBytes`.
+        case connecting(Exchange)
         case forwarding(Exchange, UpstreamConnection)
         case closed
     }
@@ -103,9 +111,11 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             return
         }
         switch state {
-        case .idle, .direct:
-            write(.plain(.badRequest), keepAlive: false, context: context)
-        case .connecting(let exchange, _), .forwarding(let exchange, _):
+        case .idle:
+            write(.plain(.badRequest), method: .GET, keepAlive: false, context: context)
+        case .direct(_, _, let method):
+            write(.plain(.badRequest), method: method, keepAlive: false, context: context)
+        case .connecting(let exchange), .forwarding(let exchange, _):
             if exchange.requestEnded {
                 queued.append(.parseError)
             } else {
@@ -117,7 +127,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                     state = .closed
                     context.close(promise: nil)
                 } else {
-                    write(.plain(.badRequest), keepAlive: false, context: context)
+                    write(.plain(.badRequest), method: exchange.method, keepAlive: false, context: context)
                 }
             }
         case .closed:
@@ -189,7 +199,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// The current request has been read whole and its response has not ended.
     private var awaitingResponse: Bool {
         switch state {
-        case .connecting(let exchange, _), .forwarding(let exchange, _): exchange.requestEnded
+        case .connecting(let exchange), .forwarding(let exchange, _): exchange.requestEnded
         case .idle, .direct, .closed: false
         }
     }
@@ -225,10 +235,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 parseFailed(context: context)
             }
         }
-        if upstreamFlushPending {
-            upstreamFlushPending = false
-            if case .forwarding(_, let connection) = state { connection.channel.flush() }
-        }
+        flushUpstream()
         if queued.isEmpty && readHeld {
             readHeld = false
             context.read()
@@ -242,13 +249,13 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         guard case .idle = state else { return }
         let keepAlive = isHTTP2Stream || head.isKeepAlive
         if head.uri.utf8.count > limits.maxRequestTargetBytes {
-            state = .direct(.plain(.uriTooLong), keepAlive: false)
+            state = .direct(.plain(.uriTooLong), keepAlive: false, method: head.method)
             return
         }
         var headerBytes = 0
         for header in head.headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 4 }
         if headerBytes > limits.maxHeaderBytes {
-            state = .direct(.plain(.requestHeaderFieldsTooLarge), keepAlive: false)
+            state = .direct(.plain(.requestHeaderFieldsTooLarge), keepAlive: false, method: head.method)
             return
         }
         let installed = tables.current
@@ -256,28 +263,28 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         let decision = installed.table.decide(
             port: listenerPort, host: host, method: head.method.rawValue, uri: head.uri, headers: head.headers)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
-            state = .direct(.plain(.notFound), keepAlive: keepAlive)
+            state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
         }
         if let redirect = rule.redirect {
             let location = RequestRewriting.location(
                 for: redirect, uri: head.uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
-            state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive)
+            state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive, method: head.method)
             return
         }
         guard rule.totalWeight > 0, let picked = rule.backend(at: Int(pool.random.next() % UInt64(rule.totalWeight))) else {
-            state = .direct(.plain(.internalServerError), keepAlive: keepAlive)
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
             return
         }
         guard case .backend(let backend) = picked.target else {
-            state = .direct(.plain(.internalServerError), keepAlive: keepAlive)
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
             return
         }
         let stats = installed.stats[backend.key]
         guard !backend.endpoints.isEmpty else {
             stats?.recordRequest()
             stats?.recordResponse(status: 503, latency: .zero)
-            state = .direct(.plain(.serviceUnavailable), keepAlive: keepAlive)
+            state = .direct(.plain(.serviceUnavailable), keepAlive: keepAlive, method: head.method)
             return
         }
         let endpoint = backend.endpoints.count == 1
@@ -290,18 +297,33 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         else {
             stats?.recordRequest()
             stats?.recordResponse(status: 502, latency: .zero)
-            state = .direct(.plain(.badGateway), keepAlive: keepAlive)
+            state = .direct(.plain(.badGateway), keepAlive: keepAlive, method: head.method)
             return
         }
-        var upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: head.headers)
-        RequestRewriting.removeHopByHop(&upstreamHead.headers)
-        if isHTTP2Stream { RequestRewriting.joinCookies(&upstreamHead.headers) }
-        if let hostname = rule.rewrite?.hostname { upstreamHead.headers.replaceOrAdd(name: "host", value: hostname) }
-        rule.requestHeaders?.apply(to: &upstreamHead.headers)
-        picked.requestHeaders?.apply(to: &upstreamHead.headers)
+        var headers = head.headers
+        // Hop-by-hop fields are left out as the head is written, not removed from a copy, unless
+        // filters change the headers anyway.
+        var skipping: UInt8 = 0
+        if isHTTP2Stream || rule.rewrite?.hostname != nil || rule.requestHeaders != nil || picked.requestHeaders != nil
+            || !rule.mirrors.isEmpty
+        {
+            RequestRewriting.removeHopByHop(&headers)
+            if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
+            if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
+            rule.requestHeaders?.apply(to: &headers)
+            picked.requestHeaders?.apply(to: &headers)
+        } else {
+            skipping = RequestRewriting.hopByHopFields(&headers)
+        }
 
         let exchange = Exchange(
-            keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: rule.mirrors.isEmpty ? nil : [])
+            method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
+            mirrored: rule.mirrors.isEmpty ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers))])
+        let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
+        exchange.requestChunked = framing.chunked
+        var bytes = upstreamBuffer.take(capacity: headerBytes + uri.utf8.count + 64, allocator: context.channel.allocator)
+        HTTP1Writer.writeRequestHead(method: head.method, uri: uri, headers: headers, skipping: skipping, framing: framing, into: &bytes)
+        upstreamBytes = bytes
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
@@ -309,15 +331,13 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 self?.timedOut(exchange)
             }
         }
-        exchange.mirrored?.append(.head(upstreamHead))
         if let connection = pool.takeIdle(endpoint) {
             connection.handler.delegate = self
+            connection.decoder.expectResponse(to: head.method)
             state = .forwarding(exchange, connection)
-            connection.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
-            upstreamFlushPending = true
             return
         }
-        state = .connecting(exchange, buffered: [.head(upstreamHead)])
+        state = .connecting(exchange)
         let pool = self.pool
         pool.connect(endpoint).assumeIsolated().whenComplete { [weak self] result in
             if let self {
@@ -338,14 +358,23 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     private func receiveBody(_ body: ByteBuffer) {
         switch state {
-        case .connecting(let exchange, var buffered):
+        case .connecting(let exchange), .forwarding(let exchange, _):
             exchange.mirrored?.append(.body(.byteBuffer(body)))
-            buffered.append(.body(.byteBuffer(body)))
-            state = .connecting(exchange, buffered: buffered)
-        case .forwarding(let exchange, let connection):
-            exchange.mirrored?.append(.body(.byteBuffer(body)))
-            connection.channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
-            upstreamFlushPending = true
+            var bytes = upstreamBytes ?? ByteBufferAllocator().buffer(capacity: 64)
+            upstreamBytes = nil
+            let connection: UpstreamConnection?
+            if case .forwarding(_, let current) = state { connection = current } else { connection = nil }
+            HTTP1Writer.writeBody(body, chunked: exchange.requestChunked, into: &bytes) { pending, slice in
+                guard let connection else {
+                    // Still connecting: everything waits in one buffer.
+                    pending.writeImmutableBuffer(slice)
+                    return
+                }
+                connection.channel.write(pending, promise: nil)
+                connection.channel.write(slice, promise: nil)
+                pending = ByteBufferAllocator().buffer(capacity: 64)
+            }
+            upstreamBytes = bytes
         case .idle, .direct, .closed:
             break
         }
@@ -353,30 +382,35 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     private func receiveEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
         switch state {
-        case .direct(let response, let keepAlive):
+        case .direct(let response, let keepAlive, let method):
             state = .idle
-            write(response, keepAlive: keepAlive, context: context)
+            write(response, method: method, keepAlive: keepAlive, context: context)
             drainQueued(context: context)
-        case .connecting(let exchange, var buffered):
+        case .connecting(let exchange), .forwarding(let exchange, _):
             exchange.requestEnded = true
-            buffered.append(.end(trailers))
-            state = .connecting(exchange, buffered: buffered)
-            sendMirrors(exchange)
-        case .forwarding(let exchange, let connection):
-            exchange.requestEnded = true
-            upstreamFlushPending = false
-            connection.channel.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
+            if exchange.requestChunked {
+                var bytes = upstreamBytes ?? context.channel.allocator.buffer(capacity: 64)
+                upstreamBytes = nil
+                HTTP1Writer.writeEnd(chunked: true, trailers: trailers, into: &bytes)
+                upstreamBytes = bytes
+            }
+            flushUpstream()
             sendMirrors(exchange)
         case .idle, .closed:
             break
         }
     }
 
+    /// Hands the request's pending bytes to the upstream connection, if there is one yet.
+    private func flushUpstream() {
+        guard case .forwarding(_, let connection) = state, let bytes = upstreamBytes else { return }
+        upstreamBytes = nil
+        connection.channel.writeAndFlush(bytes, promise: nil)
+        upstreamBuffer.keep(bytes)
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
-        if upstreamFlushPending {
-            upstreamFlushPending = false
-            if case .forwarding(_, let connection) = state { connection.channel.flush() }
-        }
+        flushUpstream()
         context.fireChannelReadComplete()
     }
 
@@ -391,7 +425,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     // MARK: - Upstream
 
     private func connected(_ exchange: Exchange, _ result: Result<UpstreamConnection, any Error>) {
-        guard case .connecting(let current, let buffered) = state, current === exchange else {
+        guard case .connecting(let current) = state, current === exchange else {
             if case .success(let connection) = result { pool.release(connection) }
             return
         }
@@ -400,9 +434,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             fail(exchange, status: .serviceUnavailable)
         case .success(let connection):
             connection.handler.delegate = self
+            connection.decoder.expectResponse(to: exchange.method)
             state = .forwarding(exchange, connection)
-            for part in buffered { connection.channel.write(part, promise: nil) }
-            connection.channel.flush()
+            flushUpstream()
         }
     }
 
@@ -420,24 +454,35 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 fail(exchange, status: .badGateway)
                 return
             }
-            var head = upstreamHead
-            if head.version != .http1_1 { head.version = .http1_1 }
             exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
             exchange.status = Int(upstreamHead.status.code)
+            exchange.responseStarted = true
+            guard isHTTP2Stream else {
+                forwardHTTP1(upstreamHead, exchange: exchange, context: context)
+                return
+            }
+            var head = upstreamHead
+            if head.version != .http1_1 { head.version = .http1_1 }
             RequestRewriting.removeHopByHop(&head.headers)
             exchange.rule.responseHeaders?.apply(to: &head.headers)
             exchange.backend.responseHeaders?.apply(to: &head.headers)
-            if !exchange.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            exchange.responseStarted = true
-            if isHTTP2Stream {
-                // NIO sends a header block in one frame: one larger than the client's
-                // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
-                context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
-            } else {
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-            }
+            // NIO sends a header block in one frame: one larger than the client's
+            // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
+            context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
             downstreamFlushPending = true
         case .body(let body):
+            guard isHTTP2Stream else {
+                guard !exchange.responseBodyless else { return }
+                var bytes = downstreamBytes ?? context.channel.allocator.buffer(capacity: body.readableBytes + 16)
+                downstreamBytes = nil
+                HTTP1Writer.writeBody(body, chunked: exchange.responseChunked, into: &bytes) { pending, slice in
+                    context.write(NIOAny(pending), promise: nil)
+                    context.write(NIOAny(slice), promise: nil)
+                    pending = context.channel.allocator.buffer(capacity: 64)
+                }
+                downstreamBytes = bytes
+                return
+            }
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             downstreamFlushPending = true
         case .end(let trailers):
@@ -451,26 +496,68 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
             state = .idle
+            upstreamBytes = nil
+            let end: NIOAny
+            if isHTTP2Stream {
+                end = wrapOutboundOut(.end(trailers))
+            } else {
+                var bytes = downstreamBytes ?? context.channel.allocator.buffer(capacity: 0)
+                downstreamBytes = nil
+                HTTP1Writer.writeEnd(chunked: exchange.responseChunked, trailers: trailers, into: &bytes)
+                end = NIOAny(bytes)
+                downstreamBuffer.keep(bytes)
+            }
             let closeAfter = !exchange.keepAlive || !exchange.requestEnded
             if closeAfter {
-                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(end).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                 state = .closed
             } else {
-                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                context.writeAndFlush(end, promise: nil)
                 drainQueued(context: context)
             }
         }
     }
 
+    /// The upstream's head as HTTP/1.1 bytes, written from the fields llhttp decoded: hop-by-hop
+    /// fields are left out as they are written, so a head no filter changes is never copied.
+    private func forwardHTTP1(_ upstreamHead: HTTPResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
+        var headers = upstreamHead.headers
+        var skipping: UInt8 = 0
+        var close = false
+        if exchange.rule.responseHeaders == nil && exchange.backend.responseHeaders == nil {
+            skipping = RequestRewriting.hopByHopFields(&headers)
+            close = !exchange.keepAlive
+        } else {
+            RequestRewriting.removeHopByHop(&headers)
+            exchange.rule.responseHeaders?.apply(to: &headers)
+            exchange.backend.responseHeaders?.apply(to: &headers)
+            if !exchange.keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        }
+        let (framing, bodyless) = HTTP1Writer.responseFraming(
+            status: upstreamHead.status, requestMethod: exchange.method, headers: &headers)
+        exchange.responseChunked = framing.chunked
+        exchange.responseBodyless = bodyless
+        // Room for the head and a small body behind it.
+        var bytes = downstreamBuffer.take(capacity: HTTP1Writer.fieldBytes(headers) + 512, allocator: context.channel.allocator)
+        HTTP1Writer.writeResponseHead(
+            status: upstreamHead.status, headers: headers, skipping: skipping, close: close, framing: framing, into: &bytes)
+        downstreamBytes = bytes
+    }
+
     func upstreamReadComplete() {
-        guard downstreamFlushPending else { return }
-        downstreamFlushPending = false
-        context?.flush()
+        if let bytes = downstreamBytes {
+            downstreamBytes = nil
+            context?.writeAndFlush(NIOAny(bytes), promise: nil)
+            downstreamBuffer.keep(bytes)
+        } else if downstreamFlushPending {
+            downstreamFlushPending = false
+            context?.flush()
+        }
     }
 
     func upstreamFailed(_ error: any Error) {
         switch state {
-        case .forwarding(let exchange, _), .connecting(let exchange, _):
+        case .forwarding(let exchange, _), .connecting(let exchange):
             fail(exchange, status: .badGateway)
         case .idle, .direct, .closed:
             break
@@ -479,7 +566,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     private func timedOut(_ exchange: Exchange) {
         switch state {
-        case .forwarding(let current, _) where current === exchange, .connecting(let current, _) where current === exchange:
+        case .forwarding(let current, _) where current === exchange, .connecting(let current) where current === exchange:
             fail(exchange, status: .gatewayTimeout)
         case .idle, .direct, .closed, .forwarding, .connecting:
             break
@@ -495,34 +582,37 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         if exchange.responseStarted || !exchange.requestEnded {
             state = .closed
             if !exchange.responseStarted {
-                write(.plain(status), keepAlive: false, context: context)
+                write(.plain(status), method: exchange.method, keepAlive: false, context: context)
             } else {
                 context.close(promise: nil)
             }
             return
         }
         state = .idle
-        write(.plain(status), keepAlive: exchange.keepAlive, context: context)
+        write(.plain(status), method: exchange.method, keepAlive: exchange.keepAlive, context: context)
         drainQueued(context: context)
     }
 
     /// Drops the upstream connection of the current exchange without returning it to the pool.
     private func abandonUpstream() {
+        upstreamBytes = nil
+        downstreamBytes = nil
         if case .forwarding(let exchange, let connection) = state {
             exchange.timeout?.cancel()
             connection.handler.delegate = nil
             connection.channel.close(promise: nil)
-        } else if case .connecting(let exchange, _) = state {
+        } else if case .connecting(let exchange) = state {
             exchange.timeout?.cancel()
         }
     }
 
     // MARK: - Responses the proxy makes
 
-    private func write(_ response: DirectResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+    /// `method` is the request's: an answer to HEAD has the fields but not the body.
+    private func write(_ response: DirectResponse, method: HTTPMethod, keepAlive: Bool, context: ChannelHandlerContext) {
         if case .redirect(_, let location) = response, !WireText.isFieldValue(location) {
             // A redirect built from a hostname or path that cannot go in a header.
-            write(.plain(.internalServerError), keepAlive: keepAlive, context: context)
+            write(.plain(.internalServerError), method: method, keepAlive: keepAlive, context: context)
             return
         }
         var headers = HTTPHeaders()
@@ -531,6 +621,22 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         headers.add(name: "content-length", value: String(body.utf8.count))
         if !keepAlive { headers.add(name: "connection", value: "close") }
+        guard isHTTP2Stream else {
+            let (framing, bodyless) = HTTP1Writer.responseFraming(status: status, requestMethod: method, headers: &headers)
+            var bytes = context.channel.allocator.buffer(capacity: 256)
+            HTTP1Writer.writeResponseHead(status: status, headers: headers, skipping: 0, close: false, framing: framing, into: &bytes)
+            if !bodyless {
+                bytes.writeString(body)
+                HTTP1Writer.writeEnd(chunked: framing.chunked, trailers: nil, into: &bytes)
+            }
+            if keepAlive {
+                context.writeAndFlush(NIOAny(bytes), promise: nil)
+            } else {
+                state = .closed
+                context.writeAndFlush(NIOAny(bytes)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+            return
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         if keepAlive {
@@ -544,6 +650,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
 /// One request on its way through the proxy.
 final class Exchange {
+    let method: HTTPMethod
     let keepAlive: Bool
     let rule: CompiledRule
     let backend: WeightedBackend
@@ -555,8 +662,17 @@ final class Exchange {
     var upstreamKeepAlive = true
     var status = 0
     var timeout: Scheduled<Void>?
+    /// How the request's body goes upstream, and the response's downstream (HTTP/1.1).
+    var requestChunked = false
+    var responseChunked = false
+    /// An answer to HEAD or CONNECT: its body parts, if any came, are not forwarded.
+    var responseBodyless = false
 
-    init(keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?, mirrored: [HTTPClientRequestPart]?) {
+    init(
+        method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
+        mirrored: [HTTPClientRequestPart]?
+    ) {
+        self.method = method
         self.keepAlive = keepAlive
         self.rule = rule
         self.backend = backend

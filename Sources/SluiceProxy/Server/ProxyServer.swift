@@ -132,10 +132,10 @@ struct HTTPPipeline {
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         let deadline = HeaderReadDeadline(timeout: limits.headerReadTimeout)
         try pipeline.addHandler(deadline)
-        // Pipelining and parse errors are ProxyHandler's (see there), and what the outbound header
-        // validator checked is checked where it can fail (WireText): fewer handlers per part.
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+        // Pipelining and parse errors are ProxyHandler's (see there), what the outbound header
+        // validator checked is checked where it can fail (WireText), and responses are written as
+        // bytes (HTTP1Writer): the request decoder is the only NIO handler per connection.
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
         try pipeline.addHandler(
             ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, headerDeadline: deadline))
     }

@@ -9,19 +9,25 @@ enum RequestRewriting {
     /// none, or only `Connection`: one pass over the names finds out, and headers with none keep
     /// sharing their storage with the message they came from (no copy, no array built).
     static func removeHopByHop(_ headers: inout HTTPHeaders, keepTransferEncoding: Bool = true) {
+        let present = hopByHopFields(&headers)
+        for (index, name) in hopByHop.enumerated() where present & (1 << index) != 0 { headers.remove(name: name) }
+        if !keepTransferEncoding { headers.remove(name: "transfer-encoding") }
+    }
+
+    /// Which hop-by-hop fields `headers` has, as a set of `hopByHop` indices, for a writer that
+    /// leaves them out (`HTTP1Writer`) rather than removing them from a copy. The names `Connection`
+    /// lists that are not hop-by-hop already (rare) are removed here.
+    static func hopByHopFields(_ headers: inout HTTPHeaders) -> UInt8 {
         var present: UInt8 = 0
         for header in headers {
             if let index = hopByHopIndex(header.name) { present |= 1 << index }
         }
-        if present != 0 {
-            // Bit 0 is `connection` (the first of `hopByHop`): the names it lists go too.
-            if present & 1 != 0 {
-                // `close` is listed on most closing messages and names no header: no copy for it.
-                for name in namesListedInConnection(headers) where headers.contains(name: name) { headers.remove(name: name) }
-            }
-            for (index, name) in hopByHop.enumerated() where present & (1 << index) != 0 { headers.remove(name: name) }
+        // Bit 0 is `connection` (the first of `hopByHop`): the names it lists go too.
+        if present & 1 != 0 {
+            // `close` is listed on most closing messages and names no header: no copy for it.
+            for name in namesListedInConnection(headers) where headers.contains(name: name) { headers.remove(name: name) }
         }
-        if !keepTransferEncoding { headers.remove(name: "transfer-encoding") }
+        return present
     }
 
     /// The names `Connection` lists that are not hop-by-hop already (usually none: `keep-alive`,

@@ -8,7 +8,7 @@ final class UpstreamPool {
     let eventLoop: any EventLoop
     let connectTimeout: TimeAmount
     let maxIdlePerEndpoint: Int
-    private var idle: [Endpoint: [UpstreamConnection]] = [:]
+    private var idle: [Endpoint: IdleList] = [:]
     /// A fast generator for weighted picks (random per request, as Envoy does).
     var random: SplitMix64
 
@@ -21,9 +21,11 @@ final class UpstreamPool {
 
     /// An idle connection to `endpoint`, if one is open: the common case, answered without a future.
     func takeIdle(_ endpoint: Endpoint) -> UpstreamConnection? {
-        // Popping through the dictionary's subscript edits the list in place; a copy taken out and
-        // written back would copy (and retain and release) every pooled connection on each request.
-        while let connection = idle[endpoint]?.popLast() {
+        // The list is a class edited in place: a copy taken out and written back would copy (and
+        // retain and release) every pooled connection, and editing it through the dictionary's
+        // subscript allocates that accessor's coroutine frame, on every request.
+        guard let list = idle[endpoint] else { return nil }
+        while let connection = list.connections.popLast() {
             if connection.isUsable { return connection }
         }
         return nil
@@ -42,48 +44,91 @@ final class UpstreamPool {
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Requests are checked before they are written (WireText): no validator hop per part.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    // Requests are written as bytes (HTTP1Writer), checked before (WireText): no
+                    // encoder or validator hop per part. Responses are llhttp's, through NIO's decoder.
+                    let decoder = UpstreamResponseDecoder()
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
                 }
             }
         return bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-            return UpstreamConnection(channel: channel, handler: handler, endpoint: endpoint)
+            return UpstreamConnection(channel: channel, handler: handler, decoder: handler.decoder, endpoint: endpoint)
         }.nonisolated()
     }
 
     /// Returns a connection after a complete exchange that left it open.
     func release(_ connection: UpstreamConnection) {
         guard connection.isUsable else { return }
-        guard (idle[connection.endpoint]?.count ?? 0) < maxIdlePerEndpoint else {
+        let list: IdleList
+        if let existing = idle[connection.endpoint] {
+            list = existing
+        } else {
+            list = IdleList()
+            idle[connection.endpoint] = list
+        }
+        guard list.connections.count < maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
             return
         }
         connection.handler.delegate = nil
-        idle[connection.endpoint, default: []].append(connection)
+        list.connections.append(connection)
     }
 
     /// Closes every idle connection (shutdown).
     func closeAll() {
-        for (_, list) in idle { for connection in list { connection.channel.close(promise: nil) } }
+        for (_, list) in idle { for connection in list.connections { connection.channel.close(promise: nil) } }
         idle = [:]
     }
+}
+
+/// The idle connections to one endpoint, most recently released last.
+private final class IdleList {
+    var connections: [UpstreamConnection] = []
 }
 
 /// One upstream connection; `handler` passes response parts to whoever borrowed it.
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
+    /// Told the method of every request written, so it frames the answers (HEAD has no body).
+    let decoder: UpstreamResponseDecoder
     let endpoint: Endpoint
 
-    init(channel: any Channel, handler: UpstreamHandler, endpoint: Endpoint) {
+    init(channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, endpoint: Endpoint) {
         self.channel = channel
         self.handler = handler
+        self.decoder = decoder
         self.endpoint = endpoint
     }
 
     var isUsable: Bool { channel.isActive && !handler.closed }
+
+    /// Writes a whole request given as parts (a mirror's copy) as one buffer, and flushes it.
+    func send(_ parts: [HTTPClientRequestPart]) {
+        var buffer = channel.allocator.buffer(capacity: 512)
+        var chunked = false
+        for part in parts {
+            switch part {
+            case .head(var head):
+                let framing = HTTP1Writer.requestFraming(method: head.method, headers: &head.headers)
+                chunked = framing.chunked
+                HTTP1Writer.writeRequestHead(
+                    method: head.method, uri: head.uri, headers: head.headers, skipping: 0, framing: framing, into: &buffer)
+                decoder.expectResponse(to: head.method)
+            case .body(let body):
+                guard case .byteBuffer(let bytes) = body else { continue }
+                HTTP1Writer.writeBody(bytes, chunked: chunked, into: &buffer) { pending, slice in
+                    channel.write(pending, promise: nil)
+                    channel.write(slice, promise: nil)
+                    pending = channel.allocator.buffer(capacity: 64)
+                }
+            case .end(let trailers):
+                HTTP1Writer.writeEnd(chunked: chunked, trailers: trailers, into: &buffer)
+            }
+        }
+        channel.writeAndFlush(buffer, promise: nil)
+    }
 }
 
 /// Receives what an upstream connection answers.
@@ -100,6 +145,12 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     weak var delegate: (any UpstreamDelegate)?
     private(set) var closed = false
+    /// The decoder in front of this handler, kept here for `UpstreamConnection`.
+    let decoder: UpstreamResponseDecoder
+
+    init(decoder: UpstreamResponseDecoder) {
+        self.decoder = decoder
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         delegate?.upstreamReceived(unwrapInboundIn(data))

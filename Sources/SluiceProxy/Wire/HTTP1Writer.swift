@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes HTTP/1.1 messages as bytes, with the framing NIO's `HTTPRequestEncoder` and
+/// `HTTPResponseEncoder` give them (see `HTTP1Writer+Framing.swift`).
+///
+/// The proxy's HTTP/1.1 pipelines have no encoder handler: a forwarded head is written straight
+/// from the headers llhttp decoded into one buffer, leaving out the hop-by-hop fields instead of
+/// removing them from a copy, and a small message's head, body and end go out as that one buffer.
+/// The encoders were a handler hop per part, a buffer per part, and a copy of the headers whenever
+/// their framing check removed a field. HTTP/2 streams still go through NIO's codec with parts.
+enum HTTP1Writer {
+    /// Bodies up to this size are copied behind their head into one buffer; larger ones are written
+    /// as the slices they arrived in.
+    static let copiedBodyLimit = 4096
+
+    /// The request line and header fields. `skipping` is a set of `RequestRewriting.hopByHop`
+    /// indices whose fields are left out.
+    static func writeRequestHead(
+        method: HTTPMethod, uri: String, headers: HTTPHeaders, skipping: UInt8, framing: Framing, into buffer: inout ByteBuffer
+    ) {
+        if method == .GET {
+            buffer.writeStaticString("GET ")
+        } else {
+            buffer.writeString(method.rawValue)
+            buffer.writeStaticString(" ")
+        }
+        buffer.writeString(uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        writeFields(headers, skipping: skipping, close: false, framing: framing, into: &buffer)
+    }
+
+    /// The status line and header fields; `close` adds `connection: close`.
+    static func writeResponseHead(
+        status: HTTPResponseStatus, headers: HTTPHeaders, skipping: UInt8, close: Bool, framing: Framing,
+        into buffer: inout ByteBuffer
+    ) {
+        if case .ok = status {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            // The decoder keeps no upstream reason phrase: known codes get NIO's phrase, others none.
+            buffer.writeStaticString("HTTP/1.1 ")
+            buffer.writeString(String(status.code))
+            buffer.writeStaticString(" ")
+            buffer.writeString(status.reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+        writeFields(headers, skipping: skipping, close: close, framing: framing, into: &buffer)
+    }
+
+    /// Fields in their order, then the ones the proxy adds where the encoders' `replaceOrAdd` put
+    /// them (at the end), then the empty line.
+    private static func writeFields(_ headers: HTTPHeaders, skipping: UInt8, close: Bool, framing: Framing, into buffer: inout ByteBuffer) {
+        for field in headers {
+            if skipping != 0, let index = RequestRewriting.hopByHopIndex(field.name), skipping & (1 << index) != 0 { continue }
+            if framing.replacesTransferEncoding, isTransferEncoding(field.name) { continue }
+            buffer.writeString(field.name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        if close { buffer.writeStaticString("connection: close\r\n") }
+        if framing.replacesTransferEncoding { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// A body part as it goes on the wire: chunk-framed when the message is chunked. Small parts are
+    /// copied into `buffer`; a larger one is handed to `writeSlice` after what `buffer` holds so far.
+    static func writeBody(_ body: ByteBuffer, chunked: Bool, into buffer: inout ByteBuffer, writeSlice: (inout ByteBuffer, ByteBuffer) -> Void) {
+        // An empty chunk would end the message: NIO's encoders skip it as well.
+        guard body.readableBytes > 0 else { return }
+        if chunked {
+            buffer.writeString(String(body.readableBytes, radix: 16))
+            buffer.writeStaticString("\r\n")
+        }
+        if body.readableBytes <= copiedBodyLimit {
+            var part = body
+            buffer.writeBuffer(&part)
+        } else {
+            writeSlice(&buffer, body)
+        }
+        if chunked { buffer.writeStaticString("\r\n") }
+    }
+
+    /// The end of a message: the last chunk and trailers when chunked, nothing otherwise (trailers
+    /// of a message that is not chunked have nowhere to go, as with NIO's encoders).
+    static func writeEnd(chunked: Bool, trailers: HTTPHeaders?, into buffer: inout ByteBuffer) {
+        guard chunked else { return }
+        buffer.writeStaticString("0\r\n")
+        if let trailers {
+            for field in trailers {
+                buffer.writeString(field.name)
+                buffer.writeStaticString(": ")
+                buffer.writeString(field.value)
+                buffer.writeStaticString("\r\n")
+            }
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The bytes of the fields, for a buffer's capacity.
+    static func fieldBytes(_ headers: HTTPHeaders) -> Int {
+        var total = 0
+        for field in headers { total += field.name.utf8.count + field.value.utf8.count + 4 }
+        return total
+    }
+
+    static func isTransferEncoding(_ name: String) -> Bool {
+        name.utf8.count == 17 && name.utf8.elementsEqual("transfer-encoding".utf8) { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
+    }
+}

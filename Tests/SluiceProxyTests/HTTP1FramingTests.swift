@@ -1,0 +1,136 @@
+import Foundation
+import NIOHTTP1
+import SluiceModel
+import Testing
+
+@testable import SluiceProxy
+
+/// Messages the proxy writes as bytes (no NIO encoder on its HTTP/1.1 pipelines): framing and
+/// hop-by-hop fields on the wire, both ways, against an upstream that answers with fixed bytes.
+@Suite("HTTP/1.1 framing on the wire")
+struct HTTP1FramingTests {
+    static let answers: [String: RawUpstream.Answer] = [
+        "/head": .init(bytes: "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Kind: head\r\n\r\n"),
+        "/chunked": .init(bytes: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kind: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+        "/until-close": .init(bytes: "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Kind: close\r\n\r\nuntil close", close: true),
+        "/no-content": .init(bytes: "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-Kind: none\r\n\r\n"),
+        "/hop": .init(bytes: "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\nX-Kind: hop\r\n\r\nok"),
+        "/req": .init(bytes: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        "/post": .init(bytes: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ]
+
+    /// The conformance base Gateway `same-namespace` (every hostname, port 80) routing everything
+    /// to infra-backend-v1, whose endpoint is the raw upstream.
+    static func start() async throws -> (ConformanceEnvironment, RawUpstream) {
+        let upstream = try await RawUpstream.start(answers)
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"]) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
+            }
+        }
+        return (env, upstream)
+    }
+
+    /// The chunks' data of a chunked body, checking each size line (bytes: "\r\n" is one Character).
+    static func dechunk(_ body: Substring) -> String? {
+        var rest = Array(body.utf8)[...]
+        var data: [UInt8] = []
+        let crlf: [UInt8] = [13, 10]
+        while let lineEnd = rest.indices.first(where: { rest[$0...].starts(with: crlf) }) {
+            guard let size = Int(String(decoding: rest[..<lineEnd], as: UTF8.self), radix: 16) else { return nil }
+            rest = rest[(lineEnd + 2)...]
+            if size == 0 { return rest.elementsEqual(crlf) ? String(decoding: data, as: UTF8.self) : nil }
+            guard rest.count >= size + 2, rest.dropFirst(size).starts(with: crlf) else { return nil }
+            data += rest.prefix(size)
+            rest = rest.dropFirst(size + 2)
+        }
+        return nil
+    }
+
+    @Test("HEAD: the fields a GET would get, no body; 204: no length; the connection stays in step")
+    func bodyless() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let answer = try await rawExchange(port: await env.port(), """
+            HEAD /head HTTP/1.1\r\nHost: a.test\r\n\r\n\
+            GET /no-content HTTP/1.1\r\nHost: a.test\r\n\r\n\
+            GET /hop HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n
+            """)
+        let expected = """
+            HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Kind: head\r\n\r\n\
+            HTTP/1.1 204 No Content\r\nX-Kind: none\r\n\r\n\
+            HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kind: hop\r\nconnection: close\r\n\r\nok
+            """
+        #expect(answer == expected, "\(answer.debugDescription)")
+    }
+
+    @Test("a chunked answer stays chunked; one delimited by close goes chunked on a kept connection")
+    func chunked() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let answer = try await rawExchange(port: await env.port(), """
+            GET /chunked HTTP/1.1\r\nHost: a.test\r\n\r\n\
+            GET /until-close HTTP/1.1\r\nHost: a.test\r\n\r\n\
+            GET /hop HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n
+            """)
+        let parts = answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        try #require(parts.count == 3, "\(answer.debugDescription)")
+        let chunkedPart = parts[parts.startIndex]
+        let closePart = parts[parts.startIndex + 1]
+        #expect(chunkedPart.hasPrefix("Transfer-Encoding: chunked\r\nX-Kind: chunked\r\n\r\n"), "\(chunkedPart.debugDescription)")
+        #expect(Self.dechunk(chunkedPart.dropFirst("Transfer-Encoding: chunked\r\nX-Kind: chunked\r\n\r\n".count)) == "hello world")
+        // The upstream's `Connection: close` is its hop only: the client's connection stays open.
+        #expect(closePart.hasPrefix("X-Kind: close\r\ntransfer-encoding: chunked\r\n\r\n"), "\(closePart.debugDescription)")
+        #expect(Self.dechunk(closePart.dropFirst("X-Kind: close\r\ntransfer-encoding: chunked\r\n\r\n".count)) == "until close")
+        #expect(parts[parts.startIndex + 2] == "Content-Length: 2\r\nX-Kind: hop\r\nconnection: close\r\n\r\nok")
+    }
+
+    @Test("requests upstream: hop-by-hop fields left out, a chunked body re-chunked, HEAD expected bodyless")
+    func requests() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let answer = try await rawExchange(port: await env.port(), """
+            GET /req HTTP/1.1\r\nHost: a.test\r\nConnection: keep-alive, X-Private\r\nX-Private: 1\r\nTE: trailers\r\nX-Keep: 1\r\n\r\n\
+            POST /post HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n\
+            POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz
+            """)
+        #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 4, "\(answer.debugDescription)")
+        let requests = upstream.requests
+        try #require(requests.count == 3, "\(requests)")
+        #expect(requests[0] == "GET /req HTTP/1.1\r\nHost: a.test\r\nX-Keep: 1\r\n\r\n")
+        #expect(requests[1].hasPrefix("POST /post HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n"), "\(requests[1].debugDescription)")
+        #expect(Self.dechunk(requests[1].dropFirst("POST /post HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n".count)) == "abcde")
+        #expect(requests[2] == "POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nxyz")
+    }
+
+    @Test("the proxy's own answers: HEAD gets the fields without the body, and the next request is read")
+    func directHead() throws {
+        // The invalid-backend route answers 500 from the proxy itself, with a 26-byte body.
+        let answer = try ProxyHandlerTests.exchange(
+            "HEAD /anything HTTP/1.1\r\nHost: gw.test\r\n\r\nGET /anything HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n\r\n")
+        let head = "HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 26\r\n"
+        #expect(answer == head + "\r\n" + head + "connection: close\r\n\r\n500 Internal Server Error\n", "\(answer.debugDescription)")
+    }
+
+    @Test("framing rules as NIO's encoders apply them")
+    func framingRules() {
+        var headers: HTTPHeaders = ["content-length": "3", "transfer-encoding": "chunked"]
+        var framing = HTTP1Writer.requestFraming(method: .GET, headers: &headers)
+        #expect(!framing.chunked && !headers.contains(name: "transfer-encoding"))
+        headers = [:]
+        framing = HTTP1Writer.requestFraming(method: .POST, headers: &headers)
+        #expect(framing.chunked && framing.replacesTransferEncoding)
+        headers = ["content-length": "0"]
+        framing = HTTP1Writer.requestFraming(method: .TRACE, headers: &headers)
+        #expect(!framing.chunked && headers.isEmpty)
+        headers = ["content-length": "4"]
+        var response = HTTP1Writer.responseFraming(status: .notModified, requestMethod: .GET, headers: &headers)
+        #expect(headers.isEmpty && !response.framing.chunked && !response.bodyless)
+        headers = [:]
+        response = HTTP1Writer.responseFraming(status: .ok, requestMethod: .HEAD, headers: &headers)
+        #expect(response.framing.replacesTransferEncoding && !response.framing.chunked && response.bodyless)
+        headers = ["transfer-encoding": "chunked"]
+        response = HTTP1Writer.responseFraming(status: .ok, requestMethod: .GET, headers: &headers)
+        #expect(response.framing.chunked && !response.framing.replacesTransferEncoding)
+    }
+}
