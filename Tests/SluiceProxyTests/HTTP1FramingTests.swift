@@ -103,6 +103,27 @@ struct HTTP1FramingTests {
         #expect(requests[2] == "POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nxyz")
     }
 
+    @Test("a request body reaches the upstream framed whatever the method, the case of its Transfer-Encoding, or what Connection lists")
+    func bodiesCannotSmuggleRequests() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        // Each body's data is a whole request: forwarded without framing, the upstream would read
+        // it as a second request on the pooled connection and answer it to the next client.
+        let smuggled = "GET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n"
+        let size = String(smuggled.utf8.count, radix: 16)
+        let answer = try await rawExchange(port: await env.port(), """
+            GET /req HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: Chunked\r\n\r\n\(size)\r\n\(smuggled)\r\n0\r\n\r\n\
+            GET /req HTTP/1.1\r\nHost: a.test\r\nContent-Length: \(smuggled.utf8.count)\r\nConnection: content-length\r\n\r\n\(smuggled)\
+            DELETE /req HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\nConnection: transfer-encoding\r\n\r\n\(size)\r\n\(smuggled)\r\n0\r\n\r\n\
+            TRACE /req HTTP/1.1\r\nHost: a.test\r\nContent-Length: \(smuggled.utf8.count)\r\n\r\n\(smuggled)\
+            GET /req HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n
+            """)
+        #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 6, "\(answer.debugDescription)")
+        let requests = upstream.requests
+        #expect(requests.count == 5, "\(requests)")
+        #expect(!requests.contains { $0.hasPrefix("GET /smuggled") }, "\(requests)")
+    }
+
     @Test("the proxy's own answers: HEAD gets the fields without the body, and the next request is read")
     func directHead() throws {
         // The invalid-backend route answers 500 from the proxy itself, with a 26-byte body.
@@ -112,7 +133,7 @@ struct HTTP1FramingTests {
         #expect(answer == head + "\r\n" + head + "connection: close\r\n\r\n500 Internal Server Error\n", "\(answer.debugDescription)")
     }
 
-    @Test("framing rules as NIO's encoders apply them")
+    @Test("framing rules: NIO's encoders' for answers, the received framing kept for requests")
     func framingRules() {
         var headers: HTTPHeaders = ["content-length": "3", "transfer-encoding": "chunked"]
         var framing = HTTP1Writer.requestFraming(method: .GET, headers: &headers)
@@ -122,7 +143,13 @@ struct HTTP1FramingTests {
         #expect(framing.chunked && framing.replacesTransferEncoding)
         headers = ["content-length": "0"]
         framing = HTTP1Writer.requestFraming(method: .TRACE, headers: &headers)
-        #expect(!framing.chunked && headers.isEmpty)
+        #expect(!framing.chunked && headers.contains(name: "content-length"))
+        headers = ["transfer-encoding": "Chunked"]
+        framing = HTTP1Writer.requestFraming(method: .GET, headers: &headers)
+        #expect(framing.chunked && !framing.replacesTransferEncoding)
+        headers = [:]
+        framing = HTTP1Writer.requestFraming(method: .GET, headers: &headers)
+        #expect(!framing.chunked && !HTTP1Writer.carriesBody(framing, headers: headers))
         headers = ["content-length": "4"]
         var response = HTTP1Writer.responseFraming(status: .notModified, requestMethod: .GET, headers: &headers)
         #expect(headers.isEmpty && !response.framing.chunked && !response.bodyless)

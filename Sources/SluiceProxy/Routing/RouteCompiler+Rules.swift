@@ -60,12 +60,14 @@ extension CompilationState {
     }
 
     static func filters(_ filters: [HTTPRouteFilter]) -> (request: HeaderModifier?, response: HeaderModifier?) {
+        // Content-Length and Transfer-Encoding are left out: the proxy frames each message
+        // itself, and a filter that changed them would desynchronize the connection.
         func modifier(_ filter: HTTPHeaderFilter?) -> HeaderModifier? {
             guard let filter else { return nil }
             return HeaderModifier(
-                set: (filter.set ?? []).map { ($0.name, $0.value) },
-                add: (filter.add ?? []).map { ($0.name, $0.value) },
-                remove: filter.remove ?? [])
+                set: (filter.set ?? []).filter { !RequestRewriting.isFramingField($0.name) }.map { ($0.name, $0.value) },
+                add: (filter.add ?? []).filter { !RequestRewriting.isFramingField($0.name) }.map { ($0.name, $0.value) },
+                remove: (filter.remove ?? []).filter { !RequestRewriting.isFramingField($0) })
         }
         let request = filters.first { $0.type == "RequestHeaderModifier" }.flatMap { modifier($0.requestHeaderModifier) }
         let response = filters.first { $0.type == "ResponseHeaderModifier" }.flatMap { modifier($0.responseHeaderModifier) }

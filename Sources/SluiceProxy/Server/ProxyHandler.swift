@@ -321,6 +321,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             mirrored: rule.mirrors.isEmpty ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers))])
         let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
         exchange.requestChunked = framing.chunked
+        exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
         var bytes = upstreamBuffer.take(capacity: headerBytes + uri.utf8.count + 64, allocator: context.channel.allocator)
         HTTP1Writer.writeRequestHead(method: head.method, uri: uri, headers: headers, skipping: skipping, framing: framing, into: &bytes)
         upstreamBytes = bytes
@@ -359,6 +360,10 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     private func receiveBody(_ body: ByteBuffer) {
         switch state {
         case .connecting(let exchange), .forwarding(let exchange, _):
+            // Only an HTTP/2 request without a content-length can bring data its head gave no
+            // framing for upstream (HTTP/1.1 bodies come with theirs): sent unframed, the upstream
+            // would read it as another request, so it is not sent.
+            guard exchange.requestCarriesBody else { return }
             exchange.mirrored?.append(.body(.byteBuffer(body)))
             var bytes = upstreamBytes ?? ByteBufferAllocator().buffer(capacity: 64)
             upstreamBytes = nil
@@ -664,6 +669,8 @@ final class Exchange {
     var timeout: Scheduled<Void>?
     /// How the request's body goes upstream, and the response's downstream (HTTP/1.1).
     var requestChunked = false
+    /// The request head went upstream with a Content-Length or chunked.
+    var requestCarriesBody = false
     var responseChunked = false
     /// An answer to HEAD or CONNECT: its body parts, if any came, are not forwarded.
     var responseBodyless = false

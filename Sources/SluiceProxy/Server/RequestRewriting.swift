@@ -48,11 +48,22 @@ enum RequestRewriting {
                     end = bytes.index(before: end)
                 }
                 let token = Substring(bytes[first..<end])
-                if !token.isEmpty, hopByHopIndex(token) == nil { names.append(String(token)) }
+                // Framing belongs to the proxy: a message cannot have its length dropped this way.
+                if !token.isEmpty, hopByHopIndex(token) == nil, !isFramingField(token) { names.append(String(token)) }
                 start = comma == bytes.endIndex ? comma : bytes.index(after: comma)
             }
         }
         return names
+    }
+
+    /// Content-Length or Transfer-Encoding (case-insensitive): the fields that delimit a body, which
+    /// neither `Connection` nor a header filter may remove or change.
+    static func isFramingField(_ name: some StringProtocol) -> Bool {
+        switch name.utf8.count {
+        case 14: equalsLowercased(name, "content-length")
+        case 17: equalsLowercased(name, "transfer-encoding")
+        default: false
+        }
     }
 
     /// The position of `name` in `hopByHop` (case-insensitive), or nil. Lengths first: most names

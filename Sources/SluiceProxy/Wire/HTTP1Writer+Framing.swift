@@ -11,25 +11,32 @@ extension HTTP1Writer {
         var replacesTransferEncoding: Bool
     }
 
-    /// `HTTPRequestEncoder`'s rules for a request head: no framing fields for TRACE; with a
-    /// Content-Length, no Transfer-Encoding; POST, PUT and PATCH without one are sent chunked; other
-    /// methods keep a `transfer-encoding: chunked` they came with. `headers` changes only when a
-    /// field has to go, so unchanged headers are never copied.
+    /// A request's framing upstream is the one it arrived with, whatever the method: a body the
+    /// decoder read must reach the upstream delimited, or the upstream would read it as a next
+    /// request on the pooled connection (request smuggling). With a Content-Length, that length
+    /// (any Transfer-Encoding goes, as llhttp refuses both together anyway); with a
+    /// Transfer-Encoding (llhttp only reads a request whose last coding is chunked, in any
+    /// letter case), re-chunked under the client's codings. Without either there is no body:
+    /// POST, PUT and PATCH are still sent chunked, as NIO's `HTTPRequestEncoder` sends them.
+    /// (NIO's encoder rules dropped a GET's or a TRACE's body framing: not followed here.)
+    /// `headers` changes only when a field has to go, so unchanged headers are never copied.
     static func requestFraming(method: HTTPMethod, headers: inout HTTPHeaders) -> Framing {
-        switch method {
-        case .TRACE:
-            removeIfPresent("content-length", from: &headers)
+        if headers.contains(name: "content-length") {
             removeIfPresent("transfer-encoding", from: &headers)
             return Framing(chunked: false, replacesTransferEncoding: false)
-        case .POST, .PUT, .PATCH:
-            return lengthOrChunked(&headers)
-        default:
-            if headers.contains(name: "content-length") {
-                removeIfPresent("transfer-encoding", from: &headers)
-                return Framing(chunked: false, replacesTransferEncoding: false)
-            }
-            return Framing(chunked: headers.first(name: "transfer-encoding") == "chunked", replacesTransferEncoding: false)
         }
+        if headers.contains(name: "transfer-encoding") {
+            return Framing(chunked: true, replacesTransferEncoding: false)
+        }
+        switch method {
+        case .POST, .PUT, .PATCH: return Framing(chunked: true, replacesTransferEncoding: true)
+        default: return Framing(chunked: false, replacesTransferEncoding: false)
+        }
+    }
+
+    /// Whether a request framed so carries its body upstream (a Content-Length or chunks).
+    static func carriesBody(_ framing: Framing, headers: HTTPHeaders) -> Bool {
+        framing.chunked || headers.contains(name: "content-length")
     }
 
     /// `HTTPResponseEncoder`'s rules for a response head (HTTP/1.1): no framing fields where no
