@@ -125,6 +125,10 @@ struct Builder {
             }
         }
         guard resources.isEmpty else {
+            // Room for exactly these: a base grown by doubling (a generated ConfigMap added to
+            // 30,000 resources) would hold up to twice the room, and be copied whole once more
+            // when an overlay takes it over.
+            resources.reserveCapacity(resources.count + added.count)
             resources.append(contentsOf: added)
             added = []
             return
