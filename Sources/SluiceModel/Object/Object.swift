@@ -61,13 +61,23 @@ public struct Object: Sendable, Hashable {
 
     public var name: String {
         get { metadata["name"]?.stringValue ?? "" }
-        set { metadata["name"] = .string(newValue) }
+        set { setMetadata("name", .string(newValue)) }
     }
 
     /// The namespace, or nil when the object names none.
     public var namespace: String? {
         get { metadata["namespace"]?.stringValue }
-        set { metadata["namespace"] = newValue.map(JSONValue.string) }
+        set { setMetadata("namespace", newValue.map(JSONValue.string)) }
+    }
+
+    /// Sets (or, with nil, removes) a member of `metadata`, in place: through `metadata`'s
+    /// getter and setter the mapping would be copied on every change.
+    private mutating func setMetadata(_ key: String, _ value: JSONValue?) {
+        if case .object = content["metadata"] {
+            content["metadata"]![key] = value
+        } else {
+            metadata[key] = value
+        }
     }
 
     public var labels: OrderedDictionary<String, String> {

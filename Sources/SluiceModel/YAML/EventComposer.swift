@@ -19,6 +19,14 @@ struct EventComposer {
     /// similar objects repeats them (`gateway.networking.k8s.io/v1` in every route), and one
     /// shared copy costs a reference where each copy would cost an allocation.
     private var strings: Set<String> = []
+    /// Small mappings and sequences of plain scalars met so far (`ports: [{port: 80}]` in every
+    /// Service, a route's `parentRefs`): an equal one is shared rather than allocated again.
+    /// Values are copied on write, so an object that later changes a shared one gets its own.
+    private var subtrees: Set<JSONValue> = []
+
+    /// The most nodes a shared subtree may hold: small enough that hashing it costs little, and
+    /// large enough for the small mappings that repeat across the objects of a file.
+    private static let maxSharedNodes = 8
 
     /// One document's value and where its root starts.
     struct Document {
@@ -98,12 +106,12 @@ struct EventComposer {
                 if case .sequenceEnd = item { break }
                 items.append(try compose(item, depth: depth + 1))
             }
-            let value = JSONValue.array(items.capacity > items.count ? Array(exactly: items) : items)
+            let value = shared(JSONValue.array(items.capacity > items.count ? Array(exactly: items) : items))
             remember(anchor, value, nodes: nodes - before + 1)
             return value
         case .mappingStart(let anchor, _):
             let before = nodes
-            let value = JSONValue.object(try mapping(depth: depth))
+            let value = shared(JSONValue.object(try mapping(depth: depth)))
             remember(anchor, value, nodes: nodes - before + 1)
             return value
         default:
@@ -164,8 +172,42 @@ struct EventComposer {
     private mutating func shared(_ text: String) -> String {
         let length = text.utf8.count
         // Short strings are stored inline; long ones are rarely repeated and costly to hash.
-        guard length > 15, length <= 128 else { return text }
+        guard length > 15, length <= 128, Self.isASCII(text) else { return text }
         return strings.insert(text).memberAfterInsert
+    }
+
+    /// `value`, or an equal small mapping or sequence met before.
+    private mutating func shared(_ value: JSONValue) -> JSONValue {
+        var budget = Self.maxSharedNodes
+        guard Self.isShareable(value, budget: &budget) else { return value }
+        return subtrees.insert(value).memberAfterInsert
+    }
+
+    /// Whether `value` may stand for every value equal to it: at most `budget` nodes, and
+    /// nothing that equals a value written differently. `String`s are equal when canonically
+    /// equivalent (`é` as one code point or two) and doubles when `0.0` and `-0.0`: sharing
+    /// those would print other bytes than the file has, so only ASCII strings, integers,
+    /// booleans and nulls are shared.
+    private static func isShareable(_ value: JSONValue, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch value {
+        case .null, .bool, .integer:
+            return true
+        case .number:
+            return false
+        case .string(let text):
+            return isASCII(text)
+        case .array(let items):
+            return items.allSatisfy { isShareable($0, budget: &budget) }
+        case .object(let members):
+            return members.allSatisfy { isASCII($0.key) && isShareable($0.value, budget: &budget) }
+        }
+    }
+
+    /// ASCII strings are equal only when their bytes are.
+    private static func isASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 < 0x80 }
     }
 
     private mutating func count(_ added: Int, at location: SourceLocation) throws(YAMLError) {

@@ -60,26 +60,21 @@ public struct YAMLDecoder: Sendable {
         }
         var all: [ParsedDocument] = []
         for result in parsed { all += try result.get() }
-        // Each document keeps only its own lines (a slice sharing the file's storage, or where
-        // they are in the file), so that finding the line of a field re-reads one document, not
-        // the whole file.
+        // Each document keeps only where its own lines are in the file, so that finding the line
+        // of a field re-reads one document, not the whole file; the file's text (or how to read
+        // it again) is held once for all its documents.
         let lineStarts = Self.lineStarts(of: text, at: all.map(\.location.line))
+        let origin = SourcePositions.Origin(file: file, text: reread.map { .reread($0) } ?? .kept(text))
         var documents: [Document] = []
         documents.reserveCapacity(all.count)
         for (index, document) in all.enumerated() {
             let start = lineStarts[document.location.line] ?? text.startIndex
             let end = index + 1 < all.count ? lineStarts[all[index + 1].location.line] ?? text.endIndex : text.endIndex
-            let slice = text[start..<max(start, end)]
-            let kept: SourcePositions.Text
-            if let reread {
-                let lower = text.utf8.distance(from: text.startIndex, to: slice.startIndex)
-                kept = .reread(range: lower..<(lower + slice.utf8.count), read: reread)
-            } else {
-                kept = .kept(slice)
-            }
+            let lower = text.utf8.distance(from: text.startIndex, to: start)
+            let upper = max(lower, text.utf8.distance(from: text.startIndex, to: end))
             documents.append(Document(
                 value: document.value,
-                positions: SourcePositions(file: file, text: kept, lineOffset: document.location.line - 1, start: document.location),
+                positions: SourcePositions(origin: origin, range: lower..<upper, lineOffset: document.location.line - 1, start: document.location),
                 location: document.location))
         }
         return documents

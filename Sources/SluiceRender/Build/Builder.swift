@@ -116,15 +116,32 @@ struct Builder {
     }
 
     static func append(_ added: inout [Resource], to resources: inout [Resource], at location: SourceLocation?) throws(RenderError) {
-        var seen = Set(resources.map(\.id.key))
-        // A base's resources are most often all there is: room for exactly them, not up to twice.
-        if resources.isEmpty { resources.reserveCapacity(added.count) }
+        // Built one by one: a Set made from a mapped array reserves room for every resource.
+        var seen: Set<String> = []
+        for resource in resources { seen.insert(resource.id.key) }
         for resource in added {
             guard seen.insert(resource.id.key).inserted else {
                 throw RenderError("may not add resource with an already registered id: \(resource.idDescription)", at: resource.object.location() ?? location)
             }
-            resources.append(resource)
         }
+        guard resources.isEmpty else {
+            // Room for exactly these: a base grown by doubling (a generated ConfigMap added to
+            // 30,000 resources) would hold up to twice the room, and be copied whole once more
+            // when an overlay takes it over.
+            resources.reserveCapacity(resources.count + added.count)
+            resources.append(contentsOf: added)
+            added = []
+            return
+        }
+        // A base's resources are most often all there is: taken over, not copied, and with room
+        // for exactly them (a base that grew by appending may have room for up to twice as many).
+        if added.capacity > added.count {
+            resources.reserveCapacity(added.count)
+            resources.append(contentsOf: added)
+        } else {
+            resources = added
+        }
+        added = []
     }
 
     /// Remote bases are not fetched: a render reads only its snapshot.

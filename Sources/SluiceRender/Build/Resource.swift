@@ -6,13 +6,11 @@ import SluiceModel
 /// and, for generated ConfigMaps and Secrets, how they combine and whether a hash is appended.
 struct Resource {
     var object: Object
-    /// Earlier names and namespaces, oldest first (the current ones are the object's); one
-    /// array rather than two, as every resource of an overlay with a prefix and a namespace has both.
-    var previous: [(name: String, namespace: String?)] = []
+    /// Earlier names and namespaces, oldest first (the current ones are the object's).
+    var previous = EarlierIDs()
     var generator: GeneratorInfo?
 
     struct GeneratorInfo {
-        var behavior: String
         var appendHash: Bool
     }
 
@@ -35,13 +33,13 @@ struct Resource {
 
     mutating func rename(_ newName: String) {
         guard newName != object.name else { return }
-        previous.append((object.name, object.namespace))
+        previous.append(EarlierIDs.Element(name: object.name, namespace: object.namespace))
         object.name = newName
     }
 
     mutating func setNamespace(_ namespace: String) {
         guard namespace != object.namespace else { return }
-        previous.append((object.name, object.namespace))
+        previous.append(EarlierIDs.Element(name: object.name, namespace: object.namespace))
         object.namespace = namespace
     }
 
@@ -59,6 +57,48 @@ struct Resource {
     var idDescription: String {
         let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "[noNs]"
         return "\(kind).\(object.version).\(group.isEmpty ? "[noGrp]" : group)/\(name).\(namespace)"
+    }
+}
+
+/// The names and namespaces a resource had before its current ones, oldest first. Nearly every
+/// resource of an overlay has one or two (a namespace, then a prefix): those are held in the
+/// resource itself, as an array of them would be one more allocation for each of tens of
+/// thousands of resources.
+struct EarlierIDs: RandomAccessCollection, ExpressibleByArrayLiteral {
+    struct Element {
+        var name: String
+        var namespace: String?
+    }
+
+    private var oldest: Element?
+    private var second: Element?
+    private var more: [Element] = []
+
+    init() {}
+
+    init(arrayLiteral elements: Element...) {
+        for element in elements { append(element) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { oldest == nil ? 0 : second == nil ? 1 : 2 + more.count }
+
+    subscript(position: Int) -> Element {
+        switch position {
+        case 0: oldest!
+        case 1: second!
+        default: more[position - 2]
+        }
+    }
+
+    mutating func append(_ element: Element) {
+        if oldest == nil {
+            oldest = element
+        } else if second == nil {
+            second = element
+        } else {
+            more.append(element)
+        }
     }
 }
 

@@ -127,7 +127,7 @@ struct Generators {
         let disableHash = local["disableNameSuffixHash"]?.boolValue == true || global["disableNameSuffixHash"]?.boolValue == true
 
         var resource = Resource(Object(object))
-        resource.generator = .init(behavior: behavior, appendHash: !disableHash)
+        resource.generator = .init(appendHash: !disableHash)
 
         let existing = resources.indices.filter { position in
             let candidate = resources[position]
@@ -160,7 +160,7 @@ struct Generators {
             for (annotation, value) in annotations { targetAnnotations[annotation] = value.stringValue ?? "" }
             target.object.annotations = targetAnnotations
             if kind == "Secret", let type = members["type"]?.stringValue { target.object.content["type"] = .string(type) }
-            if target.generator == nil { target.generator = .init(behavior: behavior, appendHash: !disableHash) }
+            if target.generator == nil { target.generator = .init(appendHash: !disableHash) }
             if local["disableNameSuffixHash"] != nil || global["disableNameSuffixHash"] != nil {
                 target.generator?.appendHash = !disableHash
             }

@@ -119,6 +119,9 @@ struct StrategicMerge {
 
     /// The value with every directive removed.
     static func strip(_ value: JSONValue) -> JSONValue? {
+        // Most patches hold no directive: their values are then shared by every target they are
+        // merged into (copied only by a later change), not rebuilt once for each.
+        guard hasDirective(value) else { return value }
         switch value {
         case .object(let members):
             var result: JSONObject = [:]
@@ -130,6 +133,18 @@ struct StrategicMerge {
             return .array(items.compactMap(strip))
         default:
             return value
+        }
+    }
+
+    /// Whether `value` holds a directive anywhere.
+    static func hasDirective(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let members):
+            members.contains { isDirective($0.key) || hasDirective($0.value) }
+        case .array(let items):
+            items.contains(where: hasDirective)
+        default:
+            false
         }
     }
 }

@@ -71,8 +71,15 @@ public struct Renderer: Sendable {
             resources[index].rename(resources[index].name + "-" + hash)
         }
         NameReferences(gatewayAPI: configuration.gatewayAPIReferences).run(on: &resources)
-        var objects = resources.map(\.object)
-        // The resources' bookkeeping is not needed any more; the objects stay uniquely held.
+        // The resources' bookkeeping is not needed any more: each resource's earlier names go as
+        // its object is taken, so that they do not all live beside the new array; the objects
+        // stay uniquely held.
+        var objects: [Object] = []
+        objects.reserveCapacity(resources.count)
+        for index in resources.indices {
+            resources[index].previous = []
+            objects.append(resources[index].object)
+        }
         resources = []
         objects = try order(objects, kustomization: top)
         // Each option adds annotations or labels kustomize derives from its own build; Sluice

@@ -26,9 +26,12 @@ struct FieldSpec: Sendable {
     /// missing and `create` is set).
     func update(_ object: inout Object, _ body: (inout JSONValue) throws(RenderError) -> Void) throws(RenderError) {
         guard applies(to: object) else { return }
+        // Taken out of the object, so that the members are changed in place rather than copied
+        // (a render that fails here stops as a whole: the object is not used again).
         var root = JSONValue.object(object.content)
+        object.content = JSONObject()
+        defer { if case .object(let members) = root { object.content = members } }
         try Self.walk(&root, path[...], create: create, body)
-        if case .object(let members) = root { object.content = members }
     }
 
     private static func walk(
@@ -43,12 +46,15 @@ struct FieldSpec: Sendable {
         let isList = first.hasSuffix("[]")
         let key = String(isList ? first.dropLast(2) : first)
         guard case .object(var members) = value else { return }
+        // The members are taken out of `value` so that they are uniquely referenced while they
+        // change (and put back on every way out).
+        value = .null
+        defer { value = .object(members) }
         if isList {
             guard case .array(var items) = members[key] ?? .null else { return }
-            members[key] = nil
+            members[key] = .null
+            defer { members[key] = .array(items) }
             for index in items.indices { try walk(&items[index], rest, create: create, body) }
-            members[key] = .array(items)
-            value = .object(members)
             return
         }
         var child: JSONValue
@@ -60,10 +66,8 @@ struct FieldSpec: Sendable {
         }
         // Take the child out first so it is uniquely referenced while it changes.
         members[key] = .null
-        value = .null
+        defer { members[key] = child }
         try walk(&child, rest, create: create, body)
-        members[key] = child
-        value = .object(members)
     }
 }
 

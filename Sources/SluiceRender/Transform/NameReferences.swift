@@ -105,7 +105,10 @@ struct NameReferences {
     func run(on resources: inout [Resource]) {
         // Only rules some object can hold matter, and only renamed objects they can point at:
         // a large tree of kinds no rule reads (routes and Services, say) indexes nothing.
-        let kinds = Set(resources.map(\.kind))
+        // Built one by one: a Set made from the mapped array would reserve room for every
+        // resource (a megabyte at 30,000) to hold a handful of kinds.
+        var kinds: Set<String> = []
+        for resource in resources { kinds.insert(resource.kind) }
         let rules = self.rules.filter { rule in rule.referrers.map { !$0.isDisjoint(with: kinds) } ?? true }
         let targets = Set(rules.map(\.target))
         guard !targets.isEmpty else { return }

@@ -93,12 +93,25 @@ struct Transformers {
     static func add(_ pairs: OrderedDictionary<String, String>, at specs: [FieldSpec], to resources: inout [Resource])
         throws(RenderError)
     {
+        // The result depends only on the value it is added to: objects that had the same value
+        // there (none, or one shared from a patch) share the one result, as the decoder shares
+        // equal small mappings, rather than each holding a copy of the same labels.
+        var last: [(input: JSONValue, output: JSONValue)?] = Array(repeating: nil, count: specs.count)
         for index in resources.indices {
-            for spec in specs {
+            for (position, spec) in specs.enumerated() {
                 try spec.update(&resources[index].object) { value throws(RenderError) in
+                    if let previous = last[position], previous.input.isIdentical(to: value) {
+                        value = previous.output
+                        return
+                    }
                     guard case .object(var members) = value else { return }
+                    let input = value
+                    // Out of `value` first, so the members grow in place rather than being copied.
+                    value = .null
+                    members.reserveCapacity(members.count + pairs.count)
                     for (key, text) in pairs { members[key] = .string(text) }
                     value = .object(members)
+                    last[position] = (input, value)
                 }
             }
         }
