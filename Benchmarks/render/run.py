@@ -15,6 +15,7 @@ so that a change is measured against what it replaces in the same run.
 """
 import argparse
 import os
+import statistics
 import resource
 import shutil
 import subprocess
@@ -60,6 +61,7 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--sluice", help="a sluice binary to measure (nothing is built)")
     parser.add_argument("--previous", help="an earlier sluice binary, measured beside it")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of sluice per overlay; the median counts")
     options = parser.parse_args()
     if not options.no_build and not options.sluice:
         subprocess.run(["swift", "build", "-c", "release", "--product", "sluice"], cwd=package, check=True)
@@ -84,7 +86,15 @@ def main():
             outputs = {}
             for overlay in overlays:
                 directory = os.path.join(root, "overlays", overlay)
-                elapsed, peak, output, cpu = measure([sluice, "render", "--kustomize-compat", "--root", root, directory])
+                # The median of --repeat runs: a single run of a second or so swings by 20%, which
+                # alone could move the 1,000 -> 10,000 growth across its 12x target.
+                runs = [measure([sluice, "render", "--kustomize-compat", "--root", root, directory]) for _ in range(options.repeat)]
+                elapsed = statistics.median(run[0] for run in runs)
+                cpu = statistics.median(run[3] for run in runs)
+                peak = max(run[1] for run in runs)
+                output = runs[0][2]
+                if any(run[2] != output for run in runs):
+                    sys.exit(f"sluice render gave different outputs across runs for {directory}")
                 sluice_time += elapsed
                 sluice_cpu += cpu
                 sluice_peak = max(sluice_peak, peak)
