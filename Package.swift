@@ -187,7 +187,7 @@ let package = Package(
 
         .executableTarget(
             name: "RenderBenchmark",
-            dependencies: ["SluiceRender"],
+            dependencies: ["SluiceRender", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/RenderBenchmark",
             swiftSettings: swiftSettings
         ),

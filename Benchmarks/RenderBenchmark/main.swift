@@ -4,26 +4,26 @@
 // the renderer costs; the code pages of the full binary are not in it (about 26 MiB less).
 //
 //     RenderBenchmark render [--kustomize-compat] --root ROOT DIRECTORY
+import ArgumentParser
 import Foundation
 import SluiceRender
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "render" { arguments.removeFirst() }
-var compat = false
-var root: String?
-var directory: String?
-while !arguments.isEmpty {
-    let argument = arguments.removeFirst()
-    switch argument {
-    case "--kustomize-compat": compat = true
-    case "--root": root = arguments.isEmpty ? nil : arguments.removeFirst()
-    default: directory = argument
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "RenderBenchmark")
+    @Argument(help: "`render`, as the measured `sluice` is called.") var subcommand: String
+    @Argument(help: "The kustomization directory to render.") var directory: String
+    @Option(help: "The repository root, which no file may leave.") var root: String
+    @Flag(help: "Gateway API reference renaming off, as in `sluice render --kustomize-compat`.") var kustomizeCompat = false
+
+    func validate() throws {
+        guard subcommand == "render" else { throw ValidationError("the only subcommand is render") }
     }
 }
-guard let root, let directory else {
-    FileHandle.standardError.write(Data("usage: RenderBenchmark render [--kustomize-compat] --root ROOT DIRECTORY\n".utf8))
-    exit(2)
-}
+
+let options = Options.parseOrExit()
+let root = options.root
+let directory = options.directory
+let compat = options.kustomizeCompat
 let tree = DiskTree(root: root)
 let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
 let path = absolute == tree.root ? "" : String(absolute.dropFirst(tree.root.count + 1))
