@@ -1,7 +1,8 @@
-// `sluice render` without the rest of sluice: the same renderer, streamed to stdout the same way,
-// in a binary that links only SluiceRender (and the argument parser). Benchmarks/render/run.py measures it with --sluice
-// when the full `sluice` binary is not built, and its heap above its own empty render is what
-// the renderer costs; the code pages of the full binary are not in it (about 26 MiB less).
+// `sluice render` without the rest of sluice: the same renderer, streamed to stdout the same
+// way, in a binary that links only SluiceRender (and the argument parser).
+// Benchmarks/render/run.py measures it with --sluice when the full `sluice` binary is not built,
+// and its heap above its own empty render is what the renderer costs; the code pages of the full
+// binary are not in it (about 26 MiB less).
 //
 //     RenderBenchmark render [--kustomize-compat] --root ROOT DIRECTORY
 import ArgumentParser
