@@ -79,8 +79,11 @@ public final class KubeCluster: Cluster {
 
     func path(_ reference: ObjectReference) async throws -> (ResourceKind, String) {
         let kind = try await resourceKind(apiVersion: reference.apiVersion, kind: reference.kind)
-        return (kind, kind.objectPath(namespace: reference.namespace ?? configuration.namespace ?? "default", name: reference.name))
+        return (kind, kind.objectPath(namespace: namespace(reference.namespace), name: reference.name))
     }
+
+    /// The namespace of a reference without one: the kubeconfig context's, else `default`.
+    func namespace(_ namespace: String?) -> String { namespace ?? configuration.namespace ?? "default" }
 
     static func object(_ value: JSONValue) -> Object { Object(value.objectValue ?? [:]) }
 
@@ -122,7 +125,7 @@ public final class KubeCluster: Cluster {
 
     public func create(_ object: Object, fieldManager: String) async throws -> Object {
         let kind = try await resourceKind(apiVersion: object.apiVersion, kind: object.kind)
-        let path = kind.collectionPath(namespace: kind.namespaced ? object.namespace ?? configuration.namespace ?? "default" : nil)
+        let path = kind.collectionPath(namespace: namespace(object.namespace))
         let reply = try await send(.POST, path, query: [("fieldManager", fieldManager)], contentType: "application/json", body: Array(object.value.jsonText().utf8))
         return Self.object(try decode(reply))
     }

@@ -16,20 +16,25 @@ extension EmbeddedCluster: Cluster {
         return served
     }
 
+    /// The namespace an object without one is written to: `default` for a namespaced kind.
+    func namespace(of object: Object, _ served: Served) -> String? {
+        object.namespace ?? (served.entry.namespaced ? "default" : nil)
+    }
+
     public func resourceKind(apiVersion: String, kind: String) async throws -> ResourceKind {
         try served(apiVersion: apiVersion, kind: kind).resource
     }
 
     public func serverSideApply(_ object: Object, options: ApplyOptions) async throws -> Object {
         let served = try served(apiVersion: object.apiVersion, kind: object.kind)
-        let result = try apply(served, namespace: object.namespace ?? (served.entry.namespaced ? "default" : nil), name: object.name, body: object.value, options: options, subresource: nil)
+        let result = try apply(served, namespace: namespace(of: object, served), name: object.name, body: object.value, options: options, subresource: nil)
         try await durable()
         return Object(result.value.objectValue ?? [:])
     }
 
     public func create(_ object: Object, fieldManager: String) async throws -> Object {
         let served = try served(apiVersion: object.apiVersion, kind: object.kind)
-        let result = try create(served, namespace: object.namespace ?? (served.entry.namespaced ? "default" : nil), body: object.value, manager: fieldManager)
+        let result = try create(served, namespace: namespace(of: object, served), body: object.value, manager: fieldManager)
         try await durable()
         return Object(result.objectValue ?? [:])
     }
