@@ -31,9 +31,9 @@ final class MirrorSink: UpstreamDelegate {
         self.connection = connection
     }
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
+    func upstreamReceived(_ part: UpstreamResponsePart) {
         switch part {
-        case .head(let head): keepAlive = head.isKeepAlive
+        case .head(let head): keepAlive = head.keepAlive
         case .body: break
         case .end:
             connection.handler.delegate = nil

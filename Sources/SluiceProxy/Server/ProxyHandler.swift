@@ -334,7 +334,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
         if let connection = pool.takeIdle(endpoint) {
             connection.handler.delegate = self
-            connection.decoder.expectResponse(to: head.method)
+            connection.handler.expectResponse(to: head.method)
             state = .forwarding(exchange, connection)
             return
         }
@@ -439,35 +439,30 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             fail(exchange, status: .serviceUnavailable)
         case .success(let connection):
             connection.handler.delegate = self
-            connection.decoder.expectResponse(to: exchange.method)
+            connection.handler.expectResponse(to: exchange.method)
             state = .forwarding(exchange, connection)
             flushUpstream()
         }
     }
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
+    func upstreamReceived(_ part: UpstreamResponsePart) {
         guard case .forwarding(let exchange, let connection) = state, let context else { return }
         switch part {
-        case .head(let upstreamHead):
-            // The upstream's head as it came (its status and headers), not a new one: a new head
-            // allocates, and headers left untouched are forwarded without a copy.
-            // What NIO's response header validator checked and llhttp does not guarantee: the
-            // reason phrase, and the filters' headers.
-            guard WireText.isFieldValue(upstreamHead.status.reasonPhrase), exchange.rule.responseHeaders?.isSendable ?? true,
-                exchange.backend.responseHeaders?.isSendable ?? true
-            else {
+        case .head(let received):
+            // What NIO's response header validator checked: the filters' headers (the upstream's
+            // own fields and reason phrase were checked as they were parsed).
+            guard exchange.rule.responseHeaders?.isSendable ?? true, exchange.backend.responseHeaders?.isSendable ?? true else {
                 fail(exchange, status: .badGateway)
                 return
             }
-            exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
-            exchange.status = Int(upstreamHead.status.code)
+            exchange.upstreamKeepAlive = received.keepAlive
+            exchange.status = Int(received.status.code)
             exchange.responseStarted = true
             guard isHTTP2Stream else {
-                forwardHTTP1(upstreamHead, exchange: exchange, context: context)
+                forwardHTTP1(received, exchange: exchange, context: context)
                 return
             }
-            var head = upstreamHead
-            if head.version != .http1_1 { head.version = .http1_1 }
+            var head = received.responseHead()
             RequestRewriting.removeHopByHop(&head.headers)
             exchange.rule.responseHeaders?.apply(to: &head.headers)
             exchange.backend.responseHeaders?.apply(to: &head.headers)
@@ -523,29 +518,28 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
     }
 
-    /// The upstream's head as HTTP/1.1 bytes, written from the fields llhttp decoded: hop-by-hop
-    /// fields are left out as they are written, so a head no filter changes is never copied.
-    private func forwardHTTP1(_ upstreamHead: HTTPResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
-        var headers = upstreamHead.headers
-        var skipping: UInt8 = 0
-        var close = false
+    /// The upstream's head as HTTP/1.1 bytes. Without response header filters it is copied from
+    /// the bytes received, hop-by-hop fields left out; with them, its fields are read as text first.
+    private func forwardHTTP1(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
+        // Room for the head and a small body behind it.
+        var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 512, allocator: context.channel.allocator)
         if exchange.rule.responseHeaders == nil && exchange.backend.responseHeaders == nil {
-            skipping = RequestRewriting.hopByHopFields(&headers)
-            close = !exchange.keepAlive
+            let framing = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: !exchange.keepAlive, into: &bytes)
+            exchange.responseChunked = framing.chunked
+            exchange.responseBodyless = framing.bodyless
         } else {
+            var headers = received.headers()
             RequestRewriting.removeHopByHop(&headers)
             exchange.rule.responseHeaders?.apply(to: &headers)
             exchange.backend.responseHeaders?.apply(to: &headers)
             if !exchange.keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+            let (framing, bodyless) = HTTP1Writer.responseFraming(
+                status: received.status, requestMethod: exchange.method, headers: &headers)
+            exchange.responseChunked = framing.chunked
+            exchange.responseBodyless = bodyless
+            HTTP1Writer.writeResponseHead(
+                status: received.status, headers: headers, skipping: 0, close: false, framing: framing, into: &bytes)
         }
-        let (framing, bodyless) = HTTP1Writer.responseFraming(
-            status: upstreamHead.status, requestMethod: exchange.method, headers: &headers)
-        exchange.responseChunked = framing.chunked
-        exchange.responseBodyless = bodyless
-        // Room for the head and a small body behind it.
-        var bytes = downstreamBuffer.take(capacity: HTTP1Writer.fieldBytes(headers) + 512, allocator: context.channel.allocator)
-        HTTP1Writer.writeResponseHead(
-            status: upstreamHead.status, headers: headers, skipping: skipping, close: close, framing: framing, into: &bytes)
         downstreamBytes = bytes
     }
 

@@ -44,16 +44,14 @@ final class UpstreamPool {
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Requests are written as bytes (HTTP1Writer), checked before (WireText): no
-                    // encoder or validator hop per part. Responses are llhttp's, through NIO's decoder.
-                    let decoder = UpstreamResponseDecoder()
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
+                    // Requests are written as bytes (HTTP1Writer), checked before (WireText);
+                    // responses are read by UpstreamHandler itself: one handler, no codec hops.
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
         return bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-            return UpstreamConnection(channel: channel, handler: handler, decoder: handler.decoder, endpoint: endpoint)
+            return UpstreamConnection(channel: channel, handler: handler, endpoint: endpoint)
         }.nonisolated()
     }
 
@@ -90,15 +88,13 @@ private final class IdleList {
 /// One upstream connection; `handler` passes response parts to whoever borrowed it.
 final class UpstreamConnection {
     let channel: any Channel
+    /// Reads the answers; told the method of every request written, so it frames them (HEAD has no body).
     let handler: UpstreamHandler
-    /// Told the method of every request written, so it frames the answers (HEAD has no body).
-    let decoder: UpstreamResponseDecoder
     let endpoint: Endpoint
 
-    init(channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, endpoint: Endpoint) {
+    init(channel: any Channel, handler: UpstreamHandler, endpoint: Endpoint) {
         self.channel = channel
         self.handler = handler
-        self.decoder = decoder
         self.endpoint = endpoint
     }
 
@@ -115,7 +111,7 @@ final class UpstreamConnection {
                 chunked = framing.chunked
                 HTTP1Writer.writeRequestHead(
                     method: head.method, uri: head.uri, headers: head.headers, skipping: 0, framing: framing, into: &buffer)
-                decoder.expectResponse(to: head.method)
+                handler.expectResponse(to: head.method)
             case .body(let body):
                 guard case .byteBuffer(let bytes) = body else { continue }
                 HTTP1Writer.writeBody(bytes, chunked: chunked, into: &buffer) { pending, slice in
@@ -133,27 +129,52 @@ final class UpstreamConnection {
 
 /// Receives what an upstream connection answers.
 protocol UpstreamDelegate: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReceived(_ part: UpstreamResponsePart)
     func upstreamFailed(_ error: any Error)
     /// A batch of reads ended: time to flush what was written downstream.
     func upstreamReadComplete()
 }
 
-/// The last handler of an upstream pipeline: passes response parts to the current delegate.
+/// The only handler of an upstream pipeline: reads the responses (`UpstreamResponseParser`) and
+/// passes their parts to the current delegate.
 final class UpstreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     weak var delegate: (any UpstreamDelegate)?
     private(set) var closed = false
-    /// The decoder in front of this handler, kept here for `UpstreamConnection`.
-    let decoder: UpstreamResponseDecoder
+    private var parser = UpstreamResponseParser()
+    /// Bytes of a part not received whole yet.
+    private var unread: ByteBuffer?
 
-    init(decoder: UpstreamResponseDecoder) {
-        self.decoder = decoder
+    /// A request with this method was written: its response comes next.
+    func expectResponse(to method: HTTPMethod) {
+        parser.expectResponse(to: method)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        delegate?.upstreamReceived(unwrapInboundIn(data))
+        var bytes = unwrapInboundIn(data)
+        if var earlier = unread {
+            unread = nil
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        do {
+            while let part = try parser.next(&bytes) {
+                if case .end = part, bytes.readableBytes > 0 {
+                    // More bytes than the response: no request was written for them, so the
+                    // connection cannot be trusted with another one.
+                    closed = true
+                    delegate?.upstreamReceived(part)
+                    context.close(promise: nil)
+                    return
+                }
+                delegate?.upstreamReceived(part)
+            }
+        } catch {
+            failed(context: context, error: error)
+            return
+        }
+        if bytes.readableBytes > 0 { unread = bytes }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -162,6 +183,10 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        if let end = parser.inputClosed() {
+            delegate?.upstreamReceived(end)
+            delegate?.upstreamReadComplete()
+        }
         if let delegate {
             self.delegate = nil
             delegate.upstreamFailed(ChannelError.ioOnClosedChannel)
@@ -170,6 +195,10 @@ final class UpstreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failed(context: context, error: error)
+    }
+
+    private func failed(context: ChannelHandlerContext, error: any Error) {
         closed = true
         if let delegate {
             self.delegate = nil

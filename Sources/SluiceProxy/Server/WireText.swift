@@ -4,8 +4,9 @@
 /// scan of every header, on every message, both ways). What those validators guarded is checked
 /// here instead, only where text can be unsafe: what the proxy itself puts into a message (filter
 /// headers, hostnames, redirect locations, the rewritten request target, the upstream's reason
-/// phrase). Everything else it forwards was parsed by llhttp, which refuses the same bytes, or by
-/// NIOHTTP2 with header-block validation on.
+/// phrase). Everything else it forwards was parsed by llhttp (requests), by
+/// `UpstreamResponseParser` (responses), which refuse the same bytes, or by NIOHTTP2 with
+/// header-block validation on.
 enum WireText {
     /// A header name: an RFC 9110 token.
     static func isFieldName(_ text: some StringProtocol) -> Bool {
@@ -25,7 +26,8 @@ enum WireText {
         text.utf8.allSatisfy { byte in byte > 0x20 && byte != 0x7F }
     }
 
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
+    /// A byte of an RFC 9110 token (tchar).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOHTTP1
+
+/// One header field of a received head, located in the head's bytes rather than copied into
+/// strings: a head forwarded without changes is copied byte for byte, and a field is read as text
+/// only when something asks for it.
+struct ReceivedField {
+    /// The whole line, CRLF included.
+    var line: Range<Int>
+    var name: Range<Int>
+    /// Without the optional whitespace around it.
+    var value: Range<Int>
+    var kind: Kind
+    /// Named by `Connection` (not one of the fixed hop-by-hop names): not forwarded either.
+    var listedInConnection = false
+
+    enum Kind: Equatable {
+        case other
+        /// `RequestRewriting.hopByHop[index]`; 0 is `connection`.
+        case hopByHop(Int)
+        case contentLength
+        case transferEncoding
+    }
+
+    /// Forwarded to the next hop.
+    var isEndToEnd: Bool {
+        if case .hopByHop = kind { return false }
+        return !listedInConnection
+    }
+}
+
+/// Why a received head was refused.
+struct HeadParseError: Error, Equatable {
+    var reason: String
+}
+
+/// Parsing of the field lines of an HTTP/1.1 head (RFC 9112 5), as strict as llhttp without its
+/// lenient flags: a name is a token directly followed by `:`, a value has no control character
+/// other than HTAB, every line ends with CRLF, and a line folded onto the previous one (obs-fold)
+/// is refused. Strictness is what keeps the proxy and the next hop reading the same message.
+enum FieldLines {
+    /// Where the head in `bytes` ends (just past its empty line), or nil when it is not all there.
+    /// A bare LF anywhere is an error at once, rather than a wait for a CRLF CRLF that never comes.
+    static func headEnd(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) throws -> Int? {
+        var index = start
+        var lineStart = start
+        while index < bytes.count {
+            // memchr is what finds the line ends fast.
+            guard let found = memchr(bytes.baseAddress! + index, 0x0A, bytes.count - index) else { return nil }
+            let newline = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+            guard newline > 0, bytes[newline - 1] == 0x0D else {
+                throw HeadParseError(reason: "a line ends without CR")
+            }
+            if newline - 1 == lineStart { return newline + 1 }
+            lineStart = newline + 1
+            index = newline + 1
+        }
+        return nil
+    }
+
+    /// Parses the field lines from `start` up to the empty line that ends the head at `end`,
+    /// appending them to `fields`. Marks the fields `Connection` names (other than the framing
+    /// fields, which belong to the proxy). Returns which `hopByHop` names were present, as bits.
+    @discardableResult
+    static func parse(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into fields: inout [ReceivedField]) throws -> UInt8 {
+        var lineStart = start
+        var present: UInt8 = 0
+        var listsOthers = false
+        while lineStart < end - 2 {
+            var index = lineStart
+            // Name: a token, then the colon right after it.
+            while index < end, WireText.isTokenByte(bytes[index]) { index += 1 }
+            guard index > lineStart, bytes[index] == UInt8(ascii: ":") else {
+                if bytes[lineStart] == 0x20 || bytes[lineStart] == 0x09 {
+                    throw HeadParseError(reason: "a header line is folded (obs-fold)")
+                }
+                throw HeadParseError(reason: "a header name is not a token followed by ':'")
+            }
+            let name = lineStart..<index
+            index += 1
+            while bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+            let valueStart = index
+            var valueEnd = index
+            while true {
+                let byte = bytes[index]
+                if byte == 0x0D { break }
+                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else {
+                    throw HeadParseError(reason: "a header value has a control character")
+                }
+                index += 1
+                if byte != 0x20 && byte != 0x09 { valueEnd = index }
+            }
+            // `headEnd` made sure every CR here is followed by LF.
+            guard bytes[index + 1] == 0x0A else { throw HeadParseError(reason: "a header line has a bare CR") }
+            let kind = classify(bytes, name)
+            if case .hopByHop(let hop) = kind {
+                present |= 1 << hop
+                if hop == 0 { listsOthers = listsOthers || listsNonHopByHop(bytes, valueStart..<valueEnd) }
+            }
+            fields.append(ReceivedField(line: lineStart..<index + 2, name: name, value: valueStart..<valueEnd, kind: kind))
+            lineStart = index + 2
+        }
+        if listsOthers { markListed(bytes, &fields) }
+        return present
+    }
+
+    static func classify(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> ReceivedField.Kind {
+        let text = UnsafeRawBufferPointer(rebasing: bytes[name])
+        switch name.count {
+        case 14 where equalsLowercased(text, "content-length"): return .contentLength
+        case 17 where equalsLowercased(text, "transfer-encoding"): return .transferEncoding
+        case 10, 16, 2, 7:
+            for (index, hop) in RequestRewriting.hopByHop.enumerated() where hop.utf8.count == name.count {
+                if equalsLowercased(text, hop) { return .hopByHop(index) }
+            }
+            return .other
+        default: return .other
+        }
+    }
+
+    /// ASCII case-insensitive equality with a lowercase name.
+    static func equalsLowercased(_ text: UnsafeRawBufferPointer, _ lowercase: String) -> Bool {
+        text.count == lowercase.utf8.count && zip(text, lowercase.utf8).allSatisfy { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
+    }
+
+    /// The comma-separated tokens of a list value (RFC 9110 5.6.1), without their whitespace.
+    static func forEachToken(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = value.lowerBound
+        while start < value.upperBound {
+            var comma = start
+            while comma < value.upperBound, bytes[comma] != UInt8(ascii: ",") { comma += 1 }
+            var first = start
+            var last = comma
+            while first < last, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+            while last > first, bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09 { last -= 1 }
+            if last > first { body(UnsafeRawBufferPointer(rebasing: bytes[first..<last])) }
+            start = comma + 1
+        }
+    }
+
+    /// A `Connection` value names something other than `close`, `keep-alive` and the hop-by-hop names.
+    private static func listsNonHopByHop(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
+        var found = false
+        forEachToken(bytes, value) { token in
+            if !equalsLowercased(token, "close"), !isHopByHopOrFraming(token) { found = true }
+        }
+        return found
+    }
+
+    private static func isHopByHopOrFraming(_ token: UnsafeRawBufferPointer) -> Bool {
+        RequestRewriting.hopByHop.contains { equalsLowercased(token, $0) }
+            || equalsLowercased(token, "content-length") || equalsLowercased(token, "transfer-encoding")
+    }
+
+    /// Marks the fields whose names a `Connection` field lists (rare: one pass per name).
+    private static func markListed(_ bytes: UnsafeRawBufferPointer, _ fields: inout [ReceivedField]) {
+        var listed: [UnsafeRawBufferPointer] = []
+        for field in fields where field.kind == .hopByHop(0) {
+            forEachToken(bytes, field.value) { token in
+                if !equalsLowercased(token, "close"), !isHopByHopOrFraming(token) { listed.append(token) }
+            }
+        }
+        for index in fields.indices where fields[index].kind == .other {
+            let name = UnsafeRawBufferPointer(rebasing: bytes[fields[index].name])
+            if listed.contains(where: { token in
+                token.count == name.count && zip(token, name).allSatisfy { ($0 | 0x20) == ($1 | 0x20) }
+            }) {
+                fields[index].listedInConnection = true
+            }
+        }
+    }
+
+    /// The fields as `HTTPHeaders`, for the paths that change headers (filters, HTTP/2).
+    static func headers(_ bytes: UnsafeRawBufferPointer, _ fields: [ReceivedField]) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(fields.count)
+        for field in fields {
+            headers.add(name: text(bytes, field.name), value: text(bytes, field.value))
+        }
+        return headers
+    }
+
+    static func text(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+}

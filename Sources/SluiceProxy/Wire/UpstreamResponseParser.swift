@@ -1,0 +1,323 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response head as the upstream sent it: its bytes, with the fields located in them.
+struct ReceivedResponseHead {
+    /// From the status line to the empty line.
+    var bytes: ByteBuffer
+    var status: HTTPResponseStatus
+    /// The reason phrase, in `bytes` (may be empty).
+    var reason: Range<Int>
+    var fields: [ReceivedField]
+    /// The connection can carry another request once this response has ended.
+    var keepAlive: Bool
+    /// How the body that follows is delimited on the upstream connection.
+    var body: Body
+    var hasContentLength: Bool
+    /// A Transfer-Encoding whose last coding is chunked.
+    var isChunked: Bool
+
+    enum Body: Equatable {
+        case none
+        case length(Int)
+        case chunked
+        case untilClose
+    }
+
+    /// The fields as `HTTPHeaders` (with the hop-by-hop ones), for the paths that change headers.
+    func headers() -> HTTPHeaders {
+        bytes.withUnsafeReadableBytes { FieldLines.headers($0, fields) }
+    }
+
+    /// The head as NIO's type, for the paths that change headers (filters, HTTP/2 streams).
+    func responseHead() -> HTTPResponseHead {
+        let phrase = bytes.withUnsafeReadableBytes { FieldLines.text($0, reason) }
+        return HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: Int(status.code), reasonPhrase: phrase), headers: headers())
+    }
+}
+
+/// What an upstream connection answered, in order: a head, body bytes (without chunk framing),
+/// the end (with trailers, if any).
+enum UpstreamResponsePart {
+    case head(ReceivedResponseHead)
+    case body(ByteBuffer)
+    case end(HTTPHeaders?)
+}
+
+/// Reads HTTP/1.1 responses from an upstream connection's bytes (RFC 9112), as strictly as llhttp
+/// and refusing what could make the proxy and the upstream disagree on where a response ends: a
+/// Content-Length with a Transfer-Encoding, Content-Lengths that differ, a malformed chunk. Bytes
+/// the upstream sends with no request outstanding are refused too, so an upstream cannot queue an
+/// answer for the next client of a pooled connection.
+///
+/// Replaces NIO's `HTTPResponseDecoder`, which builds every header name and value as a `String`
+/// and hands parts through a decoder handler: most heads are forwarded unchanged, so their fields
+/// are located, not copied (`ReceivedField`).
+struct UpstreamResponseParser {
+    /// Heads longer than this are refused (NIO's decoder's default limit).
+    static let maxHeadBytes = 80 * 1024
+    /// A chunk-size line (with extensions) longer than this is refused.
+    static let maxChunkLineBytes = 4096
+
+    private var expected = CircularBuffer<HTTPMethod>(initialCapacity: 2)
+    private var state = State.head
+    private var fields: [ReceivedField] = []
+
+    private enum State {
+        case head
+        case length(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+        case ending
+    }
+
+    /// A request with this method was written: its response comes next, in order.
+    mutating func expectResponse(to method: HTTPMethod) {
+        expected.append(method)
+    }
+
+    /// The next part in `buffer`, consuming its bytes, or nil when more bytes are needed.
+    mutating func next(_ buffer: inout ByteBuffer) throws -> UpstreamResponsePart? {
+        while true {
+            switch state {
+            case .head:
+                guard buffer.readableBytes > 0 else { return nil }
+                guard let method = expected.first else { throw HeadParseError(reason: "bytes with no request outstanding") }
+                guard let head = try readHead(&buffer, method: method) else { return nil }
+                let code = head.status.code
+                if code >= 100 && code < 200 {
+                    // Interim answers (100 Continue, 103 Early Hints) are dropped; 101 would switch
+                    // protocols, which the proxy does not forward.
+                    guard code != 101 else { throw HeadParseError(reason: "101 Switching Protocols") }
+                    continue
+                }
+                expected.removeFirst()
+                switch head.body {
+                case .none: state = .ending
+                case .length(let length): state = length > 0 ? .length(remaining: length) : .ending
+                case .chunked: state = .chunkSize
+                case .untilClose: state = .untilClose
+                }
+                return .head(head)
+            case .length(let remaining):
+                guard buffer.readableBytes > 0 else { return nil }
+                let count = min(remaining, buffer.readableBytes)
+                let slice = buffer.readSlice(length: count)!
+                state = count == remaining ? .ending : .length(remaining: remaining - count)
+                return .body(slice)
+            case .chunkSize:
+                guard let size = try readChunkSize(&buffer) else { return nil }
+                state = size == 0 ? .trailers : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                guard buffer.readableBytes > 0 else { return nil }
+                let count = min(remaining, buffer.readableBytes)
+                let slice = buffer.readSlice(length: count)!
+                state = count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - count)
+                return .body(slice)
+            case .chunkDataEnd:
+                guard buffer.readableBytes >= 2 else { return nil }
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw HeadParseError(reason: "chunk data not followed by CRLF") }
+                state = .chunkSize
+            case .trailers:
+                guard let trailers = try readTrailers(&buffer) else { return nil }
+                state = .head
+                return .end(trailers.isEmpty ? nil : trailers)
+            case .untilClose:
+                guard buffer.readableBytes > 0 else { return nil }
+                return .body(buffer.readSlice(length: buffer.readableBytes)!)
+            case .ending:
+                state = .head
+                return .end(nil)
+            }
+        }
+    }
+
+    /// The upstream closed its side: the end of a body delimited by the close, else nil (the
+    /// response, if one was under way, is cut short).
+    mutating func inputClosed() -> UpstreamResponsePart? {
+        guard case .untilClose = state else { return nil }
+        state = .head
+        return .end(nil)
+    }
+
+    /// Between responses, with none outstanding.
+    var isIdle: Bool {
+        if case .head = state { return expected.isEmpty }
+        return false
+    }
+
+    // MARK: - Heads
+
+    private mutating func readHead(_ buffer: inout ByteBuffer, method: HTTPMethod) throws -> ReceivedResponseHead? {
+        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
+        guard let end = found else {
+            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "response head too long") }
+            return nil
+        }
+        guard end <= Self.maxHeadBytes else { throw HeadParseError(reason: "response head too long") }
+        let bytes = buffer.readSlice(length: end)!
+        fields.removeAll(keepingCapacity: true)
+        var fields = self.fields
+        self.fields = []
+        defer { self.fields = fields }
+        return try bytes.withUnsafeReadableBytes { raw in
+            let (code, isHTTP11, reason, fieldsStart) = try Self.statusLine(raw)
+            try FieldLines.parse(raw, from: fieldsStart, to: end, into: &fields)
+            var keepAlive = isHTTP11
+            var contentLength: Int?
+            var transferEncodings = 0
+            var isChunked = false
+            for field in fields {
+                switch field.kind {
+                case .hopByHop(0):
+                    FieldLines.forEachToken(raw, field.value) { token in
+                        if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
+                        if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
+                    }
+                case .contentLength:
+                    let length = try Self.contentLength(raw, field.value)
+                    if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
+                    contentLength = length
+                case .transferEncoding:
+                    transferEncodings += 1
+                    // The last coding of the last field decides (RFC 9112 6.3).
+                    var last: UnsafeRawBufferPointer?
+                    FieldLines.forEachToken(raw, field.value) { last = $0 }
+                    isChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
+                case .hopByHop, .other:
+                    break
+                }
+            }
+            if contentLength != nil && transferEncodings > 0 {
+                throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
+            }
+            let body: ReceivedResponseHead.Body
+            if method == .HEAD || code < 200 || code == 204 || code == 304 {
+                body = .none
+            } else if method == .CONNECT && code < 300 {
+                // A tunnel the proxy does not carry: nothing more is read from this connection.
+                body = .none
+                keepAlive = false
+            } else if transferEncodings > 0 {
+                body = isChunked ? .chunked : .untilClose
+            } else if let contentLength {
+                body = .length(contentLength)
+            } else {
+                body = .untilClose
+            }
+            if body == .untilClose { keepAlive = false }
+            return ReceivedResponseHead(
+                bytes: bytes, status: HTTPResponseStatus(statusCode: code), reason: reason, fields: fields,
+                keepAlive: keepAlive, body: body, hasContentLength: contentLength != nil, isChunked: isChunked && transferEncodings > 0)
+        }
+    }
+
+    /// `HTTP/1.x SSS reason CRLF`: the code, whether it is HTTP/1.1, the reason's range and where
+    /// the fields start. The reason may be absent (with or without its space).
+    private static func statusLine(_ raw: UnsafeRawBufferPointer) throws -> (Int, Bool, Range<Int>, Int) {
+        let prefix = "HTTP/1."
+        guard raw.count >= 14, zip(raw, prefix.utf8).allSatisfy({ $0 == $1 }),
+            raw[7] == UInt8(ascii: "0") || raw[7] == UInt8(ascii: "1"), raw[8] == 0x20
+        else { throw HeadParseError(reason: "not an HTTP/1.0 or HTTP/1.1 status line") }
+        var code = 0
+        for index in 9..<12 {
+            let digit = raw[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw HeadParseError(reason: "status code is not three digits") }
+            code = code * 10 + Int(digit)
+        }
+        guard code >= 100 else { throw HeadParseError(reason: "status code below 100") }
+        var index = 12
+        var reasonStart = 12
+        if raw[index] == 0x20 {
+            index += 1
+            reasonStart = index
+        }
+        while raw[index] != 0x0D {
+            let byte = raw[index]
+            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { throw HeadParseError(reason: "reason phrase has a control character") }
+            index += 1
+        }
+        guard index == 12 || reasonStart == 13 else { throw HeadParseError(reason: "no space after the status code") }
+        return (code, raw[7] == UInt8(ascii: "1"), reasonStart..<index, index + 2)
+    }
+
+    private static func contentLength(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>) throws -> Int {
+        guard !value.isEmpty, value.count <= 18 else { throw HeadParseError(reason: "Content-Length is not a length") }
+        var length = 0
+        for index in value {
+            let digit = raw[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw HeadParseError(reason: "Content-Length is not a length") }
+            length = length * 10 + Int(digit)
+        }
+        return length
+    }
+
+    // MARK: - Chunks
+
+    /// `HEX [; extensions] CRLF`: the size, or nil when the line is not all there.
+    private func readChunkSize(_ buffer: inout ByteBuffer) throws -> Int? {
+        let parsed: (size: Int, length: Int)? = try buffer.withUnsafeReadableBytes { raw in
+            var index = 0
+            var size = 0
+            while index < raw.count, let digit = Self.hexValue(raw[index]) {
+                guard index < 15 else { throw HeadParseError(reason: "chunk size too large") }
+                size = size << 4 | digit
+                index += 1
+            }
+            guard index < raw.count else { return try Self.needMore(raw.count) }
+            guard index > 0 else { throw HeadParseError(reason: "chunk size is not hexadecimal") }
+            while index < raw.count, raw[index] == 0x20 || raw[index] == 0x09 { index += 1 }
+            if index < raw.count, raw[index] == UInt8(ascii: ";") {
+                while index < raw.count, raw[index] != 0x0D {
+                    let byte = raw[index]
+                    guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { throw HeadParseError(reason: "chunk extension has a control character") }
+                    index += 1
+                }
+            }
+            guard index + 1 < raw.count else { return try Self.needMore(raw.count) }
+            guard raw[index] == 0x0D, raw[index + 1] == 0x0A else { throw HeadParseError(reason: "chunk size line does not end with CRLF") }
+            return (size, index + 2)
+        }
+        guard let parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: parsed.length)
+        return parsed.size
+    }
+
+    private static func needMore(_ available: Int) throws -> (Int, Int)? {
+        if available > maxChunkLineBytes { throw HeadParseError(reason: "chunk size line too long") }
+        return nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// The trailer section after the last chunk (usually just CRLF), or nil when not all there.
+    private func readTrailers(_ buffer: inout ByteBuffer) throws -> HTTPHeaders? {
+        guard buffer.readableBytes >= 2 else { return nil }
+        if buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
+            buffer.moveReaderIndex(forwardBy: 2)
+            return HTTPHeaders()
+        }
+        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
+        guard let end = found else {
+            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "trailers too long") }
+            return nil
+        }
+        let bytes = buffer.readSlice(length: end)!
+        return try bytes.withUnsafeReadableBytes { raw in
+            var trailers: [ReceivedField] = []
+            try FieldLines.parse(raw, from: 0, to: end, into: &trailers)
+            return FieldLines.headers(raw, trailers)
+        }
+    }
+}
