@@ -50,7 +50,7 @@ struct ProxyHandlerTests {
         #expect(invalid.hasPrefix("HTTP/1.1 500"))
         let otherPort = try RouteCompilerTests.input([])
         let table = RouteCompiler().compile(otherPort).table
-        #expect(table.decide(port: 80, host: "gw.test", method: "GET", uri: "/", headers: [:]).isNotFound)
+        #expect(table.decide(port: 80, host: "gw.test", method: "GET", uri: "/", headers: HTTPHeaders()).isNotFound)
     }
 
     @Test("Content-Length with Transfer-Encoding is refused with 400 (no smuggling)")

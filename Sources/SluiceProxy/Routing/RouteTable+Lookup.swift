@@ -1,5 +1,20 @@
 import NIOHTTP1
 
+/// A request's header fields, as the matcher reads them.
+public protocol HeaderFieldLookup {
+    /// The values of the fields named `name` (case-insensitive) as one value joined by commas, as
+    /// several fields of one name count (RFC 9110 5.3); nil when there is none.
+    func combinedValue(named name: String) -> Substring?
+}
+
+extension HTTPHeaders: HeaderFieldLookup {
+    public func combinedValue(named name: String) -> Substring? {
+        let values = self[name]
+        guard !values.isEmpty else { return nil }
+        return values.count == 1 ? Substring(values[0]) : Substring(values.joined(separator: ","))
+    }
+}
+
 /// What the table says about one request.
 public enum RouteDecision: Sendable {
     /// No listener on this port serves this host, or no rule matches: 404.
@@ -11,7 +26,7 @@ public enum RouteDecision: Sendable {
 extension RouteTable {
     /// Finds the rule for a request on `port` (the Gateway's listener port, before any offset).
     /// `host` is the Host header (any `:port` is ignored, case does not matter).
-    public func decide(port: Int, host: String, method: String, uri: String, headers: HTTPHeaders) -> RouteDecision {
+    public func decide(port: Int, host: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
         guard let portTable = ports[port] else { return .notFound }
         let hostname = Self.normalize(host: host)
         guard let listener = portTable.listeners.first(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
@@ -60,7 +75,7 @@ extension CompiledListener {
 }
 
 extension CompiledMatch {
-    func matches(method: String, path: Substring, query: Substring?, headers: HTTPHeaders) -> Bool {
+    func matches(method: String, path: Substring, query: Substring?, headers: some HeaderFieldLookup) -> Bool {
         switch self.path {
         case .exact(let value):
             guard path == value else { return false }
@@ -75,11 +90,7 @@ extension CompiledMatch {
         }
         if let expected = self.method, expected != method { return false }
         for (name, value) in self.headers {
-            // Several headers of one name count as one value joined by commas (RFC 9110 5.3).
-            let values = headers[name]
-            guard !values.isEmpty else { return false }
-            let joined = values.count == 1 ? Substring(values[0]) : Substring(values.joined(separator: ","))
-            guard value.matches(joined) else { return false }
+            guard let joined = headers.combinedValue(named: name), value.matches(joined) else { return false }
         }
         if !queryParams.isEmpty {
             guard let query else { return false }

@@ -57,10 +57,27 @@ extension HTTPPipeline {
             stream.eventLoop.makeCompletedFuture {
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try streamPipeline.addHandler(
-                    ProxyHandler(tables: tables, pool: pool.value, listenerPort: listenerPort, limits: limits, isHTTP2Stream: true))
+                let proxy = ProxyHandler(tables: tables, pool: pool.value, listenerPort: listenerPort, limits: limits, isHTTP2Stream: true)
+                try streamPipeline.addHandler(StreamRequestReader(proxy: proxy))
+                try streamPipeline.addHandler(proxy)
             }
         }
         try pipeline.addHandler(idle)
+    }
+}
+
+/// Hands the request parts of an HTTP/2 stream to the stream's ProxyHandler, which reads bytes
+/// when it serves HTTP/1.1. Everything else passes on to it.
+final class StreamRequestReader: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+
+    private let proxy: ProxyHandler
+
+    init(proxy: ProxyHandler) {
+        self.proxy = proxy
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        proxy.streamRead(unwrapInboundIn(data))
     }
 }

@@ -1,15 +1,17 @@
 import NIOCore
 import NIOHTTP1
 
-/// Serves one downstream HTTP/1.1 connection, or one HTTP/2 stream behind NIO's HTTP/2-to-HTTP/1
-/// codec: routes each request with the current RouteTable, answers redirects and errors itself, and
+/// Serves one downstream HTTP/1.1 connection, reading its bytes with `RequestParser`, or one
+/// HTTP/2 stream behind NIO's HTTP/2-to-HTTP/1 codec (`StreamRequestReader` hands it the parts):
+/// routes each request with the current RouteTable, answers redirects and errors itself, and
 /// forwards the rest over a pooled upstream connection. Requests on a connection are handled one at
-/// a time: a pipelined request waits in `queued` until the response before it has ended (this
-/// handler does what NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler` would,
-/// without their two extra hops per part and without pausing reads on every request, which costs two
-/// `epoll_ctl` calls per request). An HTTP/2 stream carries exactly one request.
+/// a time: the bytes of a pipelined request stay unread in `unread` until the response before it
+/// has ended (what NIO's `HTTPServerPipelineHandler` would do, without its hops per part and
+/// without pausing reads on every request, which costs two `epoll_ctl` calls per request). An
+/// HTTP/2 stream carries exactly one request.
 final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
-    typealias InboundIn = HTTPServerRequestPart
+    /// HTTP/1.1: the connection's bytes. (An HTTP/2 stream's parts come through `streamRead`.)
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -48,18 +50,14 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// Response parts were written downstream but not flushed (HTTP/2 stream): flushed when the
     /// upstream's read batch ends (or with the response's end).
     private var downstreamFlushPending = false
-    /// What a pipelining client sent after a request whose response has not ended yet, in order.
-    private var queued = CircularBuffer<Queued>()
-    /// Reads are paused while requests wait in `queued`, so a pipelining client cannot make it grow
-    /// without bound; `drainQueued` resumes them.
+    private var parser = RequestParser()
+    /// Bytes read and not served yet: the rest of a head, or requests a pipelining client sent
+    /// before the response to the one before them had ended.
+    private var unread: ByteBuffer?
+    /// Reads are paused while a pipelined request waits in `unread`, so a client cannot make it
+    /// grow without bound; `serveUnread` resumes them.
     private var readHeld = false
-    private var draining = false
-
-    private enum Queued {
-        case part(HTTPServerRequestPart)
-        /// The request decoder failed after the queued requests: answered 400 in its turn.
-        case parseError
-    }
+    private var serving = false
 
     private enum State {
         case idle
@@ -91,44 +89,41 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     /// On an HTTP/2 stream a malformed request (NIOHTTP2's header validation, the codec's
-    /// pseudo-headers) resets that stream only; HTTP/1.1 errors are answered before this handler.
+    /// pseudo-headers) resets that stream only.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if isHTTP2Stream {
-            abandonUpstream()
-            state = .closed
-            context.close(promise: nil)
+            resetStream(context: context)
             return
         }
-        if error is HTTPParserError { parseFailed(context: context) }
         context.fireErrorCaught(error)
     }
 
-    /// The request decoder refused the bytes (ambiguous framing, a malformed head): 400 and close,
-    /// after the responses owed to earlier requests; nothing more is read from this connection.
+    private func resetStream(context: ChannelHandlerContext) {
+        abandonUpstream()
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    /// The request parser refused the bytes (ambiguous framing, a malformed head or chunk): 400
+    /// and close (heads are parsed only once the responses owed before them have ended);
+    /// nothing more is read from this connection.
     private func parseFailed(context: ChannelHandlerContext) {
-        guard queued.isEmpty else {
-            queued.append(.parseError)
-            return
-        }
+        unread = nil
         switch state {
         case .idle:
             write(.plain(.badRequest), method: .GET, keepAlive: false, context: context)
         case .direct(_, _, let method):
             write(.plain(.badRequest), method: method, keepAlive: false, context: context)
         case .connecting(let exchange), .forwarding(let exchange, _):
-            if exchange.requestEnded {
-                queued.append(.parseError)
+            // The request itself is broken: the upstream never gets the rest of it.
+            exchange.timeout?.cancel()
+            abandonUpstream()
+            exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed)
+            if exchange.responseStarted {
+                state = .closed
+                context.close(promise: nil)
             } else {
-                // The request itself is broken: the upstream never gets the rest of it.
-                exchange.timeout?.cancel()
-                abandonUpstream()
-                exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed)
-                if exchange.responseStarted {
-                    state = .closed
-                    context.close(promise: nil)
-                } else {
-                    write(.plain(.badRequest), method: exchange.method, keepAlive: false, context: context)
-                }
+                write(.plain(.badRequest), method: exchange.method, keepAlive: false, context: context)
             }
         case .closed:
             break
@@ -170,20 +165,45 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if !queued.isEmpty {
-            queued.append(.part(part))
-            return
+        var bytes = unwrapInboundIn(data)
+        if var earlier = unread {
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
         }
-        if case .head = part, !isIdle {
-            // Pipelined: the previous request has ended but its response has not.
-            queued.append(.part(part))
-            return
-        }
-        handle(part, context: context)
+        unread = bytes
+        serveUnread(context: context)
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// A part of the request on an HTTP/2 stream (NIO's codec turned its frames into parts).
+    func streamRead(_ part: HTTPServerRequestPart) {
+        guard let context else { return }
+        switch part {
+        case .head(let head):
+            // The stream's head goes the way an HTTP/1.1 head does: written out and read again.
+            guard let received = Self.received(head) else {
+                resetStream(context: context)
+                return
+            }
+            receive(received, context: context)
+        case .body(let body): receiveBody(body)
+        case .end(let trailers): receiveEnd(trailers, context: context)
+        }
+        flushUpstream()
+    }
+
+    /// An HTTP/2 request head as `RequestParser` reads it, or nil if it would not be a valid
+    /// HTTP/1.1 head.
+    private static func received(_ head: HTTPRequestHead) -> ReceivedRequestHead? {
+        var bytes = ByteBuffer()
+        HTTP1Writer.writeRequestHead(
+            method: head.method, uri: head.uri, headers: head.headers, skipping: 0,
+            framing: HTTP1Writer.Framing(chunked: false, replacesTransferEncoding: false), into: &bytes)
+        var parser = RequestParser()
+        guard case .head(let received)? = try? parser.next(&bytes) else { return nil }
+        return received
+    }
+
+    private func handle(_ part: RequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head): receive(head, context: context)
         case .body(let body): receiveBody(body)
@@ -196,47 +216,46 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         return false
     }
 
-    /// The current request has been read whole and its response has not ended.
-    private var awaitingResponse: Bool {
-        switch state {
-        case .connecting(let exchange), .forwarding(let exchange, _): exchange.requestEnded
-        case .idle, .direct, .closed: false
-        }
+    /// A pipelined request waits for the response before it.
+    private var waitsForResponse: Bool {
+        unread != nil && parser.isBetweenRequests && !isIdle
     }
 
     func read(context: ChannelHandlerContext) {
-        if queued.isEmpty {
-            context.read()
-        } else {
+        if waitsForResponse {
             readHeld = true
+        } else {
+            context.read()
         }
     }
 
-    /// A response ended: serves what a pipelining client queued meanwhile, up to the next request
-    /// that has to wait for its own response.
-    private func drainQueued(context: ChannelHandlerContext) {
-        guard !draining else { return }
-        draining = true
-        defer { draining = false }
-        while let next = queued.first {
+    /// Serves what has been read, in order, up to a request that has to wait for the response
+    /// before it; called again whenever a response ends.
+    private func serveUnread(context: ChannelHandlerContext) {
+        guard !serving, var bytes = unread else { return }
+        serving = true
+        unread = nil
+        while true {
             if case .closed = state {
-                queued.removeAll()
-                return
+                bytes.clear()
+                break
             }
-            if case .part(.head) = next, !isIdle { break }
-            // A broken request in progress is refused now; after a whole one, its response comes first.
-            if case .parseError = next, awaitingResponse { break }
-            queued.removeFirst()
-            switch next {
-            case .part(let part):
-                handle(part, context: context)
-            case .parseError:
-                queued.removeAll()
+            if parser.isBetweenRequests && !isIdle { break }
+            let part: RequestPart?
+            do {
+                part = try parser.next(&bytes)
+            } catch {
+                bytes.clear()
                 parseFailed(context: context)
+                break
             }
+            guard let part else { break }
+            handle(part, context: context)
         }
+        serving = false
+        if bytes.readableBytes > 0 { unread = bytes }
         flushUpstream()
-        if queued.isEmpty && readHeld {
+        if readHeld && !waitsForResponse {
             readHeld = false
             context.read()
         }
@@ -244,31 +263,29 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     // MARK: - Request
 
-    private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func receive(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
         headerDeadline?.headReceived()
         guard case .idle = state else { return }
-        let keepAlive = isHTTP2Stream || head.isKeepAlive
-        if head.uri.utf8.count > limits.maxRequestTargetBytes {
+        let keepAlive = isHTTP2Stream || head.keepAlive
+        if head.target.count > limits.maxRequestTargetBytes {
             state = .direct(.plain(.uriTooLong), keepAlive: false, method: head.method)
             return
         }
-        var headerBytes = 0
-        for header in head.headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 4 }
-        if headerBytes > limits.maxHeaderBytes {
+        if head.fieldBytes > limits.maxHeaderBytes {
             state = .direct(.plain(.requestHeaderFieldsTooLarge), keepAlive: false, method: head.method)
             return
         }
+        let uri = head.uri
         let installed = tables.current
-        let host = head.headers.first(name: "host") ?? ""
-        let decision = installed.table.decide(
-            port: listenerPort, host: host, method: head.method.rawValue, uri: head.uri, headers: head.headers)
+        let host = head.hostValue
+        let decision = installed.table.decide(port: listenerPort, host: host, method: head.method.rawValue, uri: uri, headers: head)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
             state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
         }
         if let redirect = rule.redirect {
             let location = RequestRewriting.location(
-                for: redirect, uri: head.uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
+                for: redirect, uri: uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
             state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive, method: head.method)
             return
         }
@@ -289,10 +306,10 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
         let endpoint = backend.endpoints.count == 1
             ? backend.endpoints[0] : backend.endpoints[Int(pool.random.next() % UInt64(backend.endpoints.count))]
-        let uri = RequestRewriting.rewrittenURI(head.uri, rewrite: rule.rewrite, matchedPrefix: prefix)
+        let upstreamURI = RequestRewriting.rewrittenURI(uri, rewrite: rule.rewrite, matchedPrefix: prefix)
         // What NIO's request header validator refused (no longer in the upstream pipeline, see
         // WireText): answered as its refusal was, 502, without touching the upstream.
-        guard WireText.isRequestTarget(uri), rule.requestHeaders?.isSendable ?? true, picked.requestHeaders?.isSendable ?? true,
+        guard WireText.isRequestTarget(upstreamURI), rule.requestHeaders?.isSendable ?? true, picked.requestHeaders?.isSendable ?? true,
             rule.rewrite?.hostname.map(WireText.isFieldValue) ?? true
         else {
             stats?.recordRequest()
@@ -300,30 +317,33 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             state = .direct(.plain(.badGateway), keepAlive: keepAlive, method: head.method)
             return
         }
-        var headers = head.headers
-        // Hop-by-hop fields are left out as the head is written, not removed from a copy, unless
-        // filters change the headers anyway.
-        var skipping: UInt8 = 0
+        var bytes = upstreamBuffer.take(capacity: head.bytes.readableBytes + upstreamURI.utf8.count + 64, allocator: context.channel.allocator)
+        let exchange: Exchange
         if isHTTP2Stream || rule.rewrite?.hostname != nil || rule.requestHeaders != nil || picked.requestHeaders != nil
             || !rule.mirrors.isEmpty
         {
+            // The fields change (or are copied for mirrors): read as text, changed, written out.
+            var headers = head.headers()
             RequestRewriting.removeHopByHop(&headers)
             if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
             if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
             rule.requestHeaders?.apply(to: &headers)
             picked.requestHeaders?.apply(to: &headers)
+            exchange = Exchange(
+                method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
+                mirrored: rule.mirrors.isEmpty
+                    ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))])
+            let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
+            exchange.requestChunked = framing.chunked
+            exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
+            HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, skipping: 0, framing: framing, into: &bytes)
         } else {
-            skipping = RequestRewriting.hopByHopFields(&headers)
+            // Fields as they came, hop-by-hop ones left out.
+            exchange = Exchange(method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil)
+            let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
+            exchange.requestChunked = framing.chunked
+            exchange.requestCarriesBody = framing.carriesBody
         }
-
-        let exchange = Exchange(
-            method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
-            mirrored: rule.mirrors.isEmpty ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers))])
-        let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
-        exchange.requestChunked = framing.chunked
-        exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
-        var bytes = upstreamBuffer.take(capacity: headerBytes + uri.utf8.count + 64, allocator: context.channel.allocator)
-        HTTP1Writer.writeRequestHead(method: head.method, uri: uri, headers: headers, skipping: skipping, framing: framing, into: &bytes)
         upstreamBytes = bytes
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
@@ -390,7 +410,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         case .direct(let response, let keepAlive, let method):
             state = .idle
             write(response, method: method, keepAlive: keepAlive, context: context)
-            drainQueued(context: context)
+            serveUnread(context: context)
         case .connecting(let exchange), .forwarding(let exchange, _):
             exchange.requestEnded = true
             if exchange.requestChunked {
@@ -513,7 +533,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 state = .closed
             } else {
                 context.writeAndFlush(end, promise: nil)
-                drainQueued(context: context)
+                serveUnread(context: context)
             }
         }
     }
@@ -589,7 +609,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
         state = .idle
         write(.plain(status), method: exchange.method, keepAlive: exchange.keepAlive, context: context)
-        drainQueued(context: context)
+        serveUnread(context: context)
     }
 
     /// Drops the upstream connection of the current exchange without returning it to the pool.

@@ -132,10 +132,9 @@ struct HTTPPipeline {
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         let deadline = HeaderReadDeadline(timeout: limits.headerReadTimeout)
         try pipeline.addHandler(deadline)
-        // Pipelining and parse errors are ProxyHandler's (see there), what the outbound header
-        // validator checked is checked where it can fail (WireText), and responses are written as
-        // bytes (HTTP1Writer): the request decoder is the only NIO handler per connection.
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        // Requests are read (RequestParser), pipelined and refused by ProxyHandler itself, what the
+        // outbound header validator checked is checked where it can fail (WireText), and responses
+        // are written as bytes (HTTP1Writer): no NIO codec handler on the connection.
         try pipeline.addHandler(
             ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, headerDeadline: deadline))
     }

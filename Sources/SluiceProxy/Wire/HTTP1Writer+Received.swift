@@ -18,27 +18,60 @@ extension HTTP1Writer {
         let chunked = !bodyless && !noFraming && !head.hasContentLength
         writeStatusLine(head, into: &buffer)
         head.bytes.withUnsafeReadableBytes { raw in
-            var run: Range<Int>?
-            for field in head.fields {
-                var kept = field.isEndToEnd
-                if kept, noFraming || addsChunked {
-                    kept = field.kind != .contentLength && field.kind != .transferEncoding
-                }
-                if kept {
-                    if let current = run, current.upperBound == field.line.lowerBound {
-                        run = current.lowerBound..<field.line.upperBound
-                    } else {
-                        if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
-                        run = field.line
-                    }
-                }
-            }
-            if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
+            writeKeptFields(head.fields, from: raw, dropFraming: noFraming || addsChunked, into: &buffer)
         }
         if close { buffer.writeStaticString("connection: close\r\n") }
         if addsChunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
         buffer.writeStaticString("\r\n")
         return (chunked, bodyless)
+    }
+
+    /// A client's head forwarded upstream with `uri` as its target: fields as they came but for
+    /// the hop-by-hop ones and those `Connection` names, with the framing it arrived with
+    /// (`requestFraming`'s rules: a length, or chunks under the client's codings; POST, PUT and
+    /// PATCH without either go chunked). Returns how the body goes and whether one goes at all.
+    static func writeRequestHead(_ head: ReceivedRequestHead, uri: String, into buffer: inout ByteBuffer) -> (chunked: Bool, carriesBody: Bool) {
+        if head.method == .GET {
+            buffer.writeStaticString("GET ")
+        } else {
+            buffer.writeString(head.method.rawValue)
+            buffer.writeStaticString(" ")
+        }
+        buffer.writeString(uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        head.bytes.withUnsafeReadableBytes { raw in writeKeptFields(head.fields, from: raw, dropFraming: false, into: &buffer) }
+        var chunked = head.isChunked
+        if !head.hasContentLength && !head.isChunked {
+            switch head.method {
+            case .POST, .PUT, .PATCH:
+                buffer.writeStaticString("transfer-encoding: chunked\r\n")
+                chunked = true
+            default:
+                break
+            }
+        }
+        buffer.writeStaticString("\r\n")
+        return (chunked, chunked || head.hasContentLength)
+    }
+
+    /// The end-to-end fields' lines, runs of them copied at once; `dropFraming` leaves out
+    /// Content-Length and Transfer-Encoding too.
+    private static func writeKeptFields(
+        _ fields: [ReceivedField], from raw: UnsafeRawBufferPointer, dropFraming: Bool, into buffer: inout ByteBuffer
+    ) {
+        var run: Range<Int>?
+        for field in fields {
+            var kept = field.isEndToEnd
+            if kept, dropFraming { kept = field.kind != .contentLength && field.kind != .transferEncoding }
+            guard kept else { continue }
+            if let current = run, current.upperBound == field.line.lowerBound {
+                run = current.lowerBound..<field.line.upperBound
+            } else {
+                if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
+                run = field.line
+            }
+        }
+        if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
     }
 
     private static func writeStatusLine(_ head: ReceivedResponseHead, into buffer: inout ByteBuffer) {

@@ -175,6 +175,18 @@ enum FieldLines {
         }
     }
 
+    /// A Content-Length value: digits only (a list, even of equal values, is refused).
+    static func contentLength(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>) throws -> Int {
+        guard !value.isEmpty, value.count <= 18 else { throw HeadParseError(reason: "Content-Length is not a length") }
+        var length = 0
+        for index in value {
+            let digit = raw[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw HeadParseError(reason: "Content-Length is not a length") }
+            length = length * 10 + Int(digit)
+        }
+        return length
+    }
+
     /// The fields as `HTTPHeaders`, for the paths that change headers (filters, HTTP/2).
     static func headers(_ bytes: UnsafeRawBufferPointer, _ fields: [ReceivedField]) -> HTTPHeaders {
         var headers = HTTPHeaders()

@@ -17,12 +17,7 @@ struct ReceivedResponseHead {
     /// A Transfer-Encoding whose last coding is chunked.
     var isChunked: Bool
 
-    enum Body: Equatable {
-        case none
-        case length(Int)
-        case chunked
-        case untilClose
-    }
+    typealias Body = MessageBodyReader.Framing
 
     /// The fields as `HTTPHeaders` (with the hop-by-hop ones), for the paths that change headers.
     func headers() -> HTTPHeaders {
@@ -57,23 +52,10 @@ enum UpstreamResponsePart {
 struct UpstreamResponseParser {
     /// Heads longer than this are refused (NIO's decoder's default limit).
     static let maxHeadBytes = 80 * 1024
-    /// A chunk-size line (with extensions) longer than this is refused.
-    static let maxChunkLineBytes = 4096
 
     private var expected = CircularBuffer<HTTPMethod>(initialCapacity: 2)
-    private var state = State.head
+    private var body = MessageBodyReader()
     private var fields: [ReceivedField] = []
-
-    private enum State {
-        case head
-        case length(remaining: Int)
-        case chunkSize
-        case chunkData(remaining: Int)
-        case chunkDataEnd
-        case trailers
-        case untilClose
-        case ending
-    }
 
     /// A request with this method was written: its response comes next, in order.
     mutating func expectResponse(to method: HTTPMethod) {
@@ -83,71 +65,34 @@ struct UpstreamResponseParser {
     /// The next part in `buffer`, consuming its bytes, or nil when more bytes are needed.
     mutating func next(_ buffer: inout ByteBuffer) throws -> UpstreamResponsePart? {
         while true {
-            switch state {
-            case .head:
-                guard buffer.readableBytes > 0 else { return nil }
-                guard let method = expected.first else { throw HeadParseError(reason: "bytes with no request outstanding") }
-                guard let head = try readHead(&buffer, method: method) else { return nil }
-                let code = head.status.code
-                if code >= 100 && code < 200 {
-                    // Interim answers (100 Continue, 103 Early Hints) are dropped; 101 would switch
-                    // protocols, which the proxy does not forward.
-                    guard code != 101 else { throw HeadParseError(reason: "101 Switching Protocols") }
-                    continue
+            if !body.isDone {
+                switch try body.next(&buffer) {
+                case .body(let bytes): return .body(bytes)
+                case .end(let trailers): return .end(trailers)
+                case nil: return nil
                 }
-                expected.removeFirst()
-                switch head.body {
-                case .none: state = .ending
-                case .length(let length): state = length > 0 ? .length(remaining: length) : .ending
-                case .chunked: state = .chunkSize
-                case .untilClose: state = .untilClose
-                }
-                return .head(head)
-            case .length(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let count = min(remaining, buffer.readableBytes)
-                let slice = buffer.readSlice(length: count)!
-                state = count == remaining ? .ending : .length(remaining: remaining - count)
-                return .body(slice)
-            case .chunkSize:
-                guard let size = try readChunkSize(&buffer) else { return nil }
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let count = min(remaining, buffer.readableBytes)
-                let slice = buffer.readSlice(length: count)!
-                state = count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - count)
-                return .body(slice)
-            case .chunkDataEnd:
-                guard buffer.readableBytes >= 2 else { return nil }
-                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw HeadParseError(reason: "chunk data not followed by CRLF") }
-                state = .chunkSize
-            case .trailers:
-                guard let trailers = try readTrailers(&buffer) else { return nil }
-                state = .head
-                return .end(trailers.isEmpty ? nil : trailers)
-            case .untilClose:
-                guard buffer.readableBytes > 0 else { return nil }
-                return .body(buffer.readSlice(length: buffer.readableBytes)!)
-            case .ending:
-                state = .head
-                return .end(nil)
             }
+            guard buffer.readableBytes > 0 else { return nil }
+            guard let method = expected.first else { throw HeadParseError(reason: "bytes with no request outstanding") }
+            guard let head = try readHead(&buffer, method: method) else { return nil }
+            let code = head.status.code
+            if code >= 100 && code < 200 {
+                // Interim answers (100 Continue, 103 Early Hints) are dropped; 101 would switch
+                // protocols, which the proxy does not forward.
+                guard code != 101 else { throw HeadParseError(reason: "101 Switching Protocols") }
+                continue
+            }
+            expected.removeFirst()
+            body.start(head.body)
+            return .head(head)
         }
     }
 
     /// The upstream closed its side: the end of a body delimited by the close, else nil (the
     /// response, if one was under way, is cut short).
     mutating func inputClosed() -> UpstreamResponsePart? {
-        guard case .untilClose = state else { return nil }
-        state = .head
-        return .end(nil)
-    }
-
-    /// Between responses, with none outstanding.
-    var isIdle: Bool {
-        if case .head = state { return expected.isEmpty }
-        return false
+        guard case .end(let trailers) = body.inputClosed() else { return nil }
+        return .end(trailers)
     }
 
     // MARK: - Heads
@@ -179,7 +124,7 @@ struct UpstreamResponseParser {
                         if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
                     }
                 case .contentLength:
-                    let length = try Self.contentLength(raw, field.value)
+                    let length = try FieldLines.contentLength(raw, field.value)
                     if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
                     contentLength = length
                 case .transferEncoding:
@@ -243,81 +188,5 @@ struct UpstreamResponseParser {
         }
         guard index == 12 || reasonStart == 13 else { throw HeadParseError(reason: "no space after the status code") }
         return (code, raw[7] == UInt8(ascii: "1"), reasonStart..<index, index + 2)
-    }
-
-    private static func contentLength(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>) throws -> Int {
-        guard !value.isEmpty, value.count <= 18 else { throw HeadParseError(reason: "Content-Length is not a length") }
-        var length = 0
-        for index in value {
-            let digit = raw[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { throw HeadParseError(reason: "Content-Length is not a length") }
-            length = length * 10 + Int(digit)
-        }
-        return length
-    }
-
-    // MARK: - Chunks
-
-    /// `HEX [; extensions] CRLF`: the size, or nil when the line is not all there.
-    private func readChunkSize(_ buffer: inout ByteBuffer) throws -> Int? {
-        let parsed: (size: Int, length: Int)? = try buffer.withUnsafeReadableBytes { raw in
-            var index = 0
-            var size = 0
-            while index < raw.count, let digit = Self.hexValue(raw[index]) {
-                guard index < 15 else { throw HeadParseError(reason: "chunk size too large") }
-                size = size << 4 | digit
-                index += 1
-            }
-            guard index < raw.count else { return try Self.needMore(raw.count) }
-            guard index > 0 else { throw HeadParseError(reason: "chunk size is not hexadecimal") }
-            while index < raw.count, raw[index] == 0x20 || raw[index] == 0x09 { index += 1 }
-            if index < raw.count, raw[index] == UInt8(ascii: ";") {
-                while index < raw.count, raw[index] != 0x0D {
-                    let byte = raw[index]
-                    guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { throw HeadParseError(reason: "chunk extension has a control character") }
-                    index += 1
-                }
-            }
-            guard index + 1 < raw.count else { return try Self.needMore(raw.count) }
-            guard raw[index] == 0x0D, raw[index + 1] == 0x0A else { throw HeadParseError(reason: "chunk size line does not end with CRLF") }
-            return (size, index + 2)
-        }
-        guard let parsed else { return nil }
-        buffer.moveReaderIndex(forwardBy: parsed.length)
-        return parsed.size
-    }
-
-    private static func needMore(_ available: Int) throws -> (Int, Int)? {
-        if available > maxChunkLineBytes { throw HeadParseError(reason: "chunk size line too long") }
-        return nil
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
-        default: nil
-        }
-    }
-
-    /// The trailer section after the last chunk (usually just CRLF), or nil when not all there.
-    private func readTrailers(_ buffer: inout ByteBuffer) throws -> HTTPHeaders? {
-        guard buffer.readableBytes >= 2 else { return nil }
-        if buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
-            buffer.moveReaderIndex(forwardBy: 2)
-            return HTTPHeaders()
-        }
-        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
-        guard let end = found else {
-            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "trailers too long") }
-            return nil
-        }
-        let bytes = buffer.readSlice(length: end)!
-        return try bytes.withUnsafeReadableBytes { raw in
-            var trailers: [ReceivedField] = []
-            try FieldLines.parse(raw, from: 0, to: end, into: &trailers)
-            return FieldLines.headers(raw, trailers)
-        }
     }
 }

@@ -1,0 +1,187 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request head as the client sent it: its bytes, with the request target and the fields
+/// located in them.
+struct ReceivedRequestHead {
+    /// From the request line to the empty line.
+    var bytes: ByteBuffer
+    var method: HTTPMethod
+    /// The request target, in `bytes`.
+    var target: Range<Int>
+    var fields: [ReceivedField]
+    /// The client may send another request on the connection after this one.
+    var keepAlive: Bool
+    var hasContentLength: Bool
+    /// A Transfer-Encoding (its last coding is chunked: anything else is refused).
+    var isChunked: Bool
+    /// The first Host field's value, in `bytes`.
+    var host: Range<Int>?
+    /// The bytes of the fields' names and values, each field counted with 4 more (the limit on
+    /// header size counts so).
+    var fieldBytes: Int
+
+    var body: MessageBodyReader.Framing
+
+    var uri: String { text(target) }
+    var hostValue: String { host.map(text) ?? "" }
+
+    func text(_ range: Range<Int>) -> String {
+        bytes.withUnsafeReadableBytes { FieldLines.text($0, range) }
+    }
+
+    /// The fields as `HTTPHeaders`, for the paths that change headers (filters, mirrors).
+    func headers() -> HTTPHeaders {
+        bytes.withUnsafeReadableBytes { FieldLines.headers($0, fields) }
+    }
+}
+
+extension ReceivedRequestHead: HeaderFieldLookup {
+    func combinedValue(named name: String) -> Substring? {
+        bytes.withUnsafeReadableBytes { raw in
+            var combined: String?
+            for field in fields where field.name.count == name.utf8.count {
+                let candidate = UnsafeRawBufferPointer(rebasing: raw[field.name])
+                guard zip(candidate, name.utf8).allSatisfy({ Self.lowercased($0) == Self.lowercased($1) }) else { continue }
+                let value = FieldLines.text(raw, field.value)
+                combined = combined.map { $0 + "," + value } ?? value
+            }
+            return combined.map { Substring($0) }
+        }
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+}
+
+/// What a client sent on an HTTP/1.1 connection, in order: a head, body bytes (without chunk
+/// framing), the end (with trailers, if any).
+enum RequestPart {
+    case head(ReceivedRequestHead)
+    case body(ByteBuffer)
+    case end(HTTPHeaders?)
+}
+
+/// Reads HTTP/1.1 requests from a client connection's bytes (RFC 9112), as strictly as llhttp:
+/// a request line of a token method, a target without spaces or controls and HTTP/1.0 or 1.1;
+/// the field rules of `FieldLines`; and no framing two hops could read differently: a
+/// Content-Length with a Transfer-Encoding, Content-Lengths that differ, a Transfer-Encoding whose
+/// last coding is not chunked, a malformed chunk (request smuggling).
+///
+/// Replaces NIO's `HTTPRequestDecoder`, which builds every header name and value as a `String`:
+/// most heads are forwarded with their fields as they came, so the fields are located, not copied.
+struct RequestParser {
+    /// Heads longer than this are refused (NIO's decoder's default limit); the proxy's own limits
+    /// on the target and the fields (414, 431) are lower and checked on the parsed head.
+    static let maxHeadBytes = 80 * 1024
+
+    private var body = MessageBodyReader()
+    private var fields: [ReceivedField] = []
+
+    /// No request is being read: the next bytes are a head.
+    var isBetweenRequests: Bool { body.isDone }
+
+    /// The next part in `buffer`, consuming its bytes, or nil when more bytes are needed.
+    mutating func next(_ buffer: inout ByteBuffer) throws -> RequestPart? {
+        if !body.isDone {
+            switch try body.next(&buffer) {
+            case .body(let bytes): return .body(bytes)
+            case .end(let trailers): return .end(trailers)
+            case nil: return nil
+            }
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        guard let head = try readHead(&buffer) else { return nil }
+        body.start(head.body)
+        return .head(head)
+    }
+
+    private mutating func readHead(_ buffer: inout ByteBuffer) throws -> ReceivedRequestHead? {
+        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
+        guard let end = found else {
+            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "request head too long") }
+            return nil
+        }
+        guard end <= Self.maxHeadBytes else { throw HeadParseError(reason: "request head too long") }
+        let bytes = buffer.readSlice(length: end)!
+        fields.removeAll(keepingCapacity: true)
+        var fields = self.fields
+        self.fields = []
+        defer { self.fields = fields }
+        return try bytes.withUnsafeReadableBytes { raw in
+            let (method, target, isHTTP11, fieldsStart) = try Self.requestLine(raw)
+            try FieldLines.parse(raw, from: fieldsStart, to: end, into: &fields)
+            var keepAlive = isHTTP11
+            var contentLength: Int?
+            var transferEncodings = 0
+            var isChunked = false
+            var host: Range<Int>?
+            var fieldBytes = 0
+            for field in fields {
+                fieldBytes += field.name.count + field.value.count + 4
+                switch field.kind {
+                case .hopByHop(0):
+                    FieldLines.forEachToken(raw, field.value) { token in
+                        if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
+                        if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
+                    }
+                case .contentLength:
+                    let length = try FieldLines.contentLength(raw, field.value)
+                    if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
+                    contentLength = length
+                case .transferEncoding:
+                    transferEncodings += 1
+                    var last: UnsafeRawBufferPointer?
+                    FieldLines.forEachToken(raw, field.value) { last = $0 }
+                    isChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
+                case .other:
+                    if host == nil, field.name.count == 4,
+                        FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.name]), "host")
+                    {
+                        host = field.value
+                    }
+                case .hopByHop:
+                    break
+                }
+            }
+            if contentLength != nil && transferEncodings > 0 {
+                throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
+            }
+            // A request body runs to its length or its last chunk, never to the close (RFC 9112 6.3).
+            if transferEncodings > 0 && !isChunked { throw HeadParseError(reason: "Transfer-Encoding does not end with chunked") }
+            let body: MessageBodyReader.Framing =
+                transferEncodings > 0 ? .chunked : contentLength.map { MessageBodyReader.Framing.length($0) } ?? .none
+            return ReceivedRequestHead(
+                bytes: bytes, method: method, target: target, fields: fields, keepAlive: keepAlive,
+                hasContentLength: contentLength != nil, isChunked: transferEncodings > 0, host: host, fieldBytes: fieldBytes,
+                body: body)
+        }
+    }
+
+    /// `METHOD SP request-target SP HTTP/1.x CRLF`: the method, the target's range, whether it is
+    /// HTTP/1.1, and where the fields start.
+    private static func requestLine(_ raw: UnsafeRawBufferPointer) throws -> (HTTPMethod, Range<Int>, Bool, Int) {
+        var index = 0
+        while index < raw.count, WireText.isTokenByte(raw[index]) { index += 1 }
+        guard index > 0, index < raw.count, raw[index] == 0x20 else { throw HeadParseError(reason: "the method is not a token followed by a space") }
+        let method = methodNamed(UnsafeRawBufferPointer(rebasing: raw[0..<index]))
+        index += 1
+        let targetStart = index
+        while index < raw.count, raw[index] > 0x20, raw[index] != 0x7F { index += 1 }
+        let target = targetStart..<index
+        guard !target.isEmpty, index + 10 <= raw.count, raw[index] == 0x20 else {
+            throw HeadParseError(reason: "the request target is empty or has a space or control character")
+        }
+        let version = UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<(index + 11)])
+        guard version.starts(with: "HTTP/1.".utf8), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
+            version[8] == 0x0D, version[9] == 0x0A
+        else { throw HeadParseError(reason: "not an HTTP/1.0 or HTTP/1.1 request line") }
+        return (method, target, version[7] == UInt8(ascii: "1"), index + 11)
+    }
+
+    private static func methodNamed(_ name: UnsafeRawBufferPointer) -> HTTPMethod {
+        if name.count == 3, name[0] == UInt8(ascii: "G"), name[1] == UInt8(ascii: "E"), name[2] == UInt8(ascii: "T") { return .GET }
+        return HTTPMethod(rawValue: String(decoding: name, as: UTF8.self))
+    }
+}
