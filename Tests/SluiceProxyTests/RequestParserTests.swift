@@ -1,0 +1,121 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import SluiceProxy
+
+/// The client request reader: heads, framing, strictness, and the bytes a head is forwarded as.
+@Suite("Request parser")
+struct RequestParserTests {
+    /// A request as read: method, target, host, body, trailer names, keep-alive, ends counted.
+    struct Read: Equatable {
+        var method = ""
+        var uri = ""
+        var host = ""
+        var body = ""
+        var trailers: [String] = []
+        var keepAlive = false
+        var ends = 0
+    }
+
+    /// Parses `text` fed in pieces of `piece` bytes (0: all at once).
+    static func read(_ text: String, piece: Int = 0) throws -> [Read] {
+        var parser = RequestParser()
+        var results: [Read] = []
+        var buffer = ByteBuffer()
+        let bytes = Array(text.utf8)
+        let step = piece == 0 ? max(bytes.count, 1) : piece
+        for start in stride(from: 0, to: bytes.count, by: step) {
+            buffer.writeBytes(bytes[start..<min(start + step, bytes.count)])
+            while let part = try parser.next(&buffer) {
+                switch part {
+                case .head(let head):
+                    results.append(Read(method: head.method.rawValue, uri: head.uri, host: head.hostValue, keepAlive: head.keepAlive))
+                case .body(let body):
+                    results[results.count - 1].body += String(buffer: body)
+                case .end(let trailers):
+                    results[results.count - 1].trailers = trailers?.map(\.name) ?? []
+                    results[results.count - 1].ends += 1
+                }
+            }
+        }
+        return results
+    }
+
+    @Test("pipelined requests with a length and with chunks, in pieces of every size")
+    func framing() throws {
+        let text = "GET /a?x=1 HTTP/1.1\r\nHost: a.test\r\n\r\n"
+            + "POST /b HTTP/1.1\r\nhost: b.test:8080\r\nContent-Length: 5\r\n\r\nhello"
+            + "PUT /c HTTP/1.1\r\nHost: c.test\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nX-Sum: 1\r\n\r\n"
+            + "DELETE /d HTTP/1.0\r\nHost: d.test\r\n\r\n"
+        for piece in [0, 1, 2, 5, 13] {
+            #expect(try Self.read(text, piece: piece) == [
+                Read(method: "GET", uri: "/a?x=1", host: "a.test", keepAlive: true, ends: 1),
+                Read(method: "POST", uri: "/b", host: "b.test:8080", body: "hello", keepAlive: true, ends: 1),
+                Read(method: "PUT", uri: "/c", host: "c.test", body: "hello", trailers: ["X-Sum"], keepAlive: true, ends: 1),
+                Read(method: "DELETE", uri: "/d", host: "d.test", keepAlive: false, ends: 1),
+            ])
+        }
+    }
+
+    @Test("keep-alive: HTTP/1.1 unless close, HTTP/1.0 only with keep-alive")
+    func keepAlive() throws {
+        #expect(try Self.read("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n")[0].keepAlive == false)
+        #expect(try Self.read("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")[0].keepAlive)
+    }
+
+    @Test("refused: ambiguous framing, malformed lines, bare LF, obs-fold", arguments: [
+        "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        "POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n",
+        "GET /a b HTTP/1.1\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n",
+        "G(T / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/2.0\r\n\r\n",
+        "GET / HTTP/1.1 \r\n\r\n",
+        "GET / HTTP/1.1\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\u{7F}\r\n\r\n",
+        "GET /\u{1}x HTTP/1.1\r\n\r\n",
+    ])
+    func refused(_ request: String) {
+        #expect(throws: HeadParseError.self) { try Self.read(request) }
+    }
+
+    static func head(_ text: String) throws -> ReceivedRequestHead {
+        var parser = RequestParser()
+        var buffer = ByteBuffer(string: text)
+        guard case .head(let head)? = try parser.next(&buffer) else { throw HeadParseError(reason: "no head") }
+        return head
+    }
+
+    @Test("header lookup for matches: names in any case, repeated fields joined by commas")
+    func lookup() throws {
+        let head = try Self.head("GET / HTTP/1.1\r\nX-Env: a\r\nx-env: b\r\nX-One:  1 \r\n\r\n")
+        #expect(head.combinedValue(named: "x-env") == "a,b")
+        #expect(head.combinedValue(named: "X-ONE") == "1")
+        #expect(head.combinedValue(named: "x-none") == nil)
+        #expect(head.fieldBytes == (5 + 1 + 4) * 2 + (5 + 1 + 4))
+    }
+
+    @Test("a forwarded head: the new target, fields as received but for hop-by-hop ones and those Connection names; framing kept")
+    func forwarded() throws {
+        func forward(_ text: String, uri: String = "/new") throws -> (String, Bool, Bool) {
+            var out = ByteBuffer()
+            let framing = HTTP1Writer.writeRequestHead(try Self.head(text), uri: uri, into: &out)
+            return (String(buffer: out), framing.chunked, framing.carriesBody)
+        }
+        #expect(try forward("GET /old HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nTE: trailers\r\nX-Keep:  2\r\n\r\n")
+            == ("GET /new HTTP/1.1\r\nHost: a\r\nX-Keep:  2\r\n\r\n", false, false))
+        #expect(try forward("POST /old HTTP/1.1\r\nHost: a\r\n\r\n")
+            == ("POST /new HTTP/1.1\r\nHost: a\r\ntransfer-encoding: chunked\r\n\r\n", true, true))
+        #expect(try forward("PATCH /old HTTP/1.0\r\nContent-Length: 3\r\nConnection: content-length\r\n\r\nabc")
+            == ("PATCH /new HTTP/1.1\r\nContent-Length: 3\r\n\r\n", false, true))
+        #expect(try forward("get /old HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n")
+            == ("get /new HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n", true, true))
+    }
+}
