@@ -32,6 +32,34 @@ struct ReceivedField {
     }
 }
 
+/// Finds where a head ends as its bytes arrive, looking at each byte once: a head trickled in one
+/// byte at a time is not scanned again from its start on every read.
+struct HeadScan {
+    /// How far the bytes were looked at, and where the line being read starts.
+    private var scanned = 0
+    private var lineStart = 0
+
+    /// Where the head at the start of `bytes` ends (just past its empty line), or nil when it is
+    /// not all there yet. `bytes` must start where it started on the previous call.
+    mutating func end(of bytes: UnsafeRawBufferPointer) throws -> Int? {
+        var index = scanned
+        while index < bytes.count, let base = bytes.baseAddress {
+            // memchr is what finds the line ends fast.
+            guard let found = memchr(base + index, 0x0A, bytes.count - index) else { break }
+            let newline = base.distance(to: UnsafeRawPointer(found))
+            guard newline > 0, bytes[newline - 1] == 0x0D else { throw HeadParseError(reason: "a line ends without CR") }
+            if newline - 1 == lineStart {
+                self = HeadScan()
+                return newline + 1
+            }
+            lineStart = newline + 1
+            index = newline + 1
+        }
+        scanned = bytes.count
+        return nil
+    }
+}
+
 /// Why a received head was refused.
 struct HeadParseError: Error, Equatable {
     var reason: String
@@ -44,21 +72,9 @@ struct HeadParseError: Error, Equatable {
 enum FieldLines {
     /// Where the head in `bytes` ends (just past its empty line), or nil when it is not all there.
     /// A bare LF anywhere is an error at once, rather than a wait for a CRLF CRLF that never comes.
-    static func headEnd(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) throws -> Int? {
-        var index = start
-        var lineStart = start
-        while index < bytes.count {
-            // memchr is what finds the line ends fast.
-            guard let found = memchr(bytes.baseAddress! + index, 0x0A, bytes.count - index) else { return nil }
-            let newline = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
-            guard newline > 0, bytes[newline - 1] == 0x0D else {
-                throw HeadParseError(reason: "a line ends without CR")
-            }
-            if newline - 1 == lineStart { return newline + 1 }
-            lineStart = newline + 1
-            index = newline + 1
-        }
-        return nil
+    static func headEnd(_ bytes: UnsafeRawBufferPointer) throws -> Int? {
+        var scan = HeadScan()
+        return try scan.end(of: bytes)
     }
 
     /// Parses the field lines from `start` up to the empty line that ends the head at `end`,

@@ -78,6 +78,7 @@ struct RequestParser {
 
     private var body = MessageBodyReader()
     private var fields: [ReceivedField] = []
+    private var headScan = HeadScan()
 
     /// No request is being read: the next bytes are a head.
     var isBetweenRequests: Bool { body.isDone }
@@ -91,6 +92,12 @@ struct RequestParser {
             case nil: return nil
             }
         }
+        // Empty lines before a request line are ignored (RFC 9112 2.2): some clients send CRLF
+        // after a body.
+        while buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
+            buffer.moveReaderIndex(forwardBy: 2)
+            headScan = HeadScan()
+        }
         guard buffer.readableBytes > 0 else { return nil }
         guard let head = try readHead(&buffer) else { return nil }
         body.start(head.body)
@@ -98,7 +105,7 @@ struct RequestParser {
     }
 
     private mutating func readHead(_ buffer: inout ByteBuffer) throws -> ReceivedRequestHead? {
-        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
+        let found = try buffer.withUnsafeReadableBytes { try headScan.end(of: $0) }
         guard let end = found else {
             if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "request head too long") }
             return nil
@@ -170,7 +177,7 @@ struct RequestParser {
         let targetStart = index
         while index < raw.count, raw[index] > 0x20, raw[index] != 0x7F { index += 1 }
         let target = targetStart..<index
-        guard !target.isEmpty, index + 10 <= raw.count, raw[index] == 0x20 else {
+        guard !target.isEmpty, index + 11 <= raw.count, raw[index] == 0x20 else {
             throw HeadParseError(reason: "the request target is empty or has a space or control character")
         }
         let version = UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<(index + 11)])

@@ -56,6 +56,7 @@ struct UpstreamResponseParser {
     private var expected = CircularBuffer<HTTPMethod>(initialCapacity: 2)
     private var body = MessageBodyReader()
     private var fields: [ReceivedField] = []
+    private var headScan = HeadScan()
 
     /// A request with this method was written: its response comes next, in order.
     mutating func expectResponse(to method: HTTPMethod) {
@@ -98,7 +99,7 @@ struct UpstreamResponseParser {
     // MARK: - Heads
 
     private mutating func readHead(_ buffer: inout ByteBuffer, method: HTTPMethod) throws -> ReceivedResponseHead? {
-        let found = try buffer.withUnsafeReadableBytes { try FieldLines.headEnd($0) }
+        let found = try buffer.withUnsafeReadableBytes { try headScan.end(of: $0) }
         guard let end = found else {
             if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "response head too long") }
             return nil
@@ -187,6 +188,7 @@ struct UpstreamResponseParser {
             index += 1
         }
         guard index == 12 || reasonStart == 13 else { throw HeadParseError(reason: "no space after the status code") }
+        guard raw[index + 1] == 0x0A else { throw HeadParseError(reason: "the status line has a bare CR") }
         return (code, raw[7] == UInt8(ascii: "1"), reasonStart..<index, index + 2)
     }
 }
