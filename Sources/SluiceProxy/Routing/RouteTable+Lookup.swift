@@ -34,9 +34,10 @@ extension RouteTable {
         }
         let entries = listener.entries(for: hostname)
         guard !entries.isEmpty else { return .notFound }
-        let queryStart = uri.firstIndex(of: "?")
+        // As bytes: a path is compared byte for byte, never as Unicode text.
+        let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = queryStart.map { uri[..<$0] } ?? Substring(uri)
-        let query = queryStart.map { uri[uri.index(after: $0)...] }
+        let query = queryStart.map { uri[uri.utf8.index(after: $0)...] }
         for entry in entries where entry.match.matches(method: method, path: path, query: query, headers: headers) {
             var prefix: String?
             if case .prefix(let matched) = entry.match.path { prefix = matched }
@@ -78,12 +79,12 @@ extension CompiledMatch {
     func matches(method: String, path: Substring, query: Substring?, headers: some HeaderFieldLookup) -> Bool {
         switch self.path {
         case .exact(let value):
-            guard path == value else { return false }
+            guard path.utf8.elementsEqual(value.utf8) else { return false }
         case .prefix(let prefix):
             if !prefix.isEmpty {
-                guard path.hasPrefix(prefix) else { return false }
-                let rest = path.dropFirst(prefix.count)
-                guard rest.isEmpty || rest.first == "/" else { return false }
+                guard path.utf8.starts(with: prefix.utf8) else { return false }
+                let rest = path.utf8.dropFirst(prefix.utf8.count)
+                guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return false }
             }
         case .regex(let regex):
             guard regex.wholeMatches(path) else { return false }

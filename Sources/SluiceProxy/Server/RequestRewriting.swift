@@ -99,26 +99,36 @@ enum RequestRewriting {
     /// The request target after a URLRewrite path filter (the query string is kept).
     static func rewrittenURI(_ uri: String, rewrite: Rewrite?, matchedPrefix: String?) -> String {
         guard let modifier = rewrite?.path else { return uri }
-        let queryStart = uri.firstIndex(of: "?")
-        let path = queryStart.map { String(uri[..<$0]) } ?? uri
-        let query = queryStart.map { String(uri[$0...]) } ?? ""
+        let (path, query) = pathAndQuery(uri)
         return apply(modifier, to: path, matchedPrefix: matchedPrefix) + query
     }
 
+    /// A request target cut before its `?` (the query keeps it). Paths and prefixes are compared
+    /// and cut as bytes, not as characters: a path is bytes, and a `/` followed by a combining
+    /// mark is one character but still a separator.
+    static func pathAndQuery(_ uri: String) -> (path: Substring, query: Substring) {
+        let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
+        return (uri[..<queryStart], uri[queryStart...])
+    }
+
     /// ReplaceFullPath, or ReplacePrefixMatch on segment boundaries (`/api/x` with `/api` → `/` gives `/x`).
-    static func apply(_ modifier: PathModifier, to path: String, matchedPrefix: String?) -> String {
+    static func apply(_ modifier: PathModifier, to path: Substring, matchedPrefix: String?) -> String {
         switch modifier {
         case .replaceFullPath(let replacement):
             return replacement
         case .replacePrefixMatch(let replacement):
+            let slash = UInt8(ascii: "/")
             let prefix = matchedPrefix ?? ""
-            var rest = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+            var rest = path
+            if path.utf8.starts(with: prefix.utf8) {
+                rest = path[path.utf8.index(path.startIndex, offsetBy: prefix.utf8.count)...]
+            }
+            if replacement.utf8.last == slash, rest.utf8.first == slash { rest = rest[rest.utf8.index(after: rest.startIndex)...] }
             var result = replacement
-            if result.hasSuffix("/"), rest.hasPrefix("/") { rest.removeFirst() }
-            if !result.hasSuffix("/"), !rest.isEmpty, !rest.hasPrefix("/") { result += "/" }
+            if replacement.utf8.last != slash, !rest.isEmpty, rest.utf8.first != slash { result += "/" }
             result += rest
             if result.isEmpty { return "/" }
-            if !result.hasPrefix("/") { result = "/" + result }
+            if result.utf8.first != slash { result = "/" + result }
             return result
         }
     }
@@ -136,10 +146,8 @@ enum RequestRewriting {
         } else {
             port = listenerPort
         }
-        let queryStart = uri.firstIndex(of: "?")
-        var path = queryStart.map { String(uri[..<$0]) } ?? uri
-        let query = queryStart.map { String(uri[$0...]) } ?? ""
-        if let modifier = redirect.path { path = apply(modifier, to: path, matchedPrefix: matchedPrefix) }
+        let (original, query) = pathAndQuery(uri)
+        let path = redirect.path.map { apply($0, to: original, matchedPrefix: matchedPrefix) } ?? String(original)
         let omitPort = (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
         return "\(scheme)://\(hostname)\(omitPort ? "" : ":\(port)")\(path)\(query)"
     }
