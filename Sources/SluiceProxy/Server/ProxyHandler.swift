@@ -430,7 +430,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     private func flushUpstream() {
         guard case .forwarding(_, let connection) = state, let bytes = upstreamBytes else { return }
         upstreamBytes = nil
-        connection.channel.writeAndFlush(bytes, promise: nil)
+        connection.channel.write(bytes, promise: nil)
+        pool.flushes.flush(connection.channel)
         upstreamBuffer.keep(bytes)
     }
 
@@ -532,7 +533,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 context.writeAndFlush(end).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                 state = .closed
             } else {
-                context.writeAndFlush(end, promise: nil)
+                context.write(end, promise: nil)
+                pool.flushes.flush(context.channel)
                 serveUnread(context: context)
             }
         }
