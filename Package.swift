@@ -171,7 +171,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .executableTarget(name: "NIOFloor", dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")], path: "Benchmarks/NIOFloor"),
         .executableTarget(
             name: "ApplyBenchmark",
             dependencies: ["SluiceKube", "SluiceModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -100,6 +100,7 @@ struct RequestParserTests {
         #expect(head.combinedValue(named: "X-ONE") == "1")
         #expect(head.combinedValue(named: "x-none") == nil)
         #expect(head.fieldBytes == (5 + 1 + 4) * 2 + (5 + 1 + 4))
+        #expect(FieldLines.hopByHopNames.map(\.description) == RequestRewriting.hopByHop)
     }
 
     @Test("a forwarded head: the new target, fields as received but for hop-by-hop ones and those Connection names; framing kept")

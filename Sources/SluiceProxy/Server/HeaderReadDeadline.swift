@@ -6,14 +6,10 @@ import NIOCore
 /// connection that misses it is answered 408 and closed, so a client trickling a head
 /// (slowloris) holds its connection for seconds, not until the idle timeout.
 ///
-/// It sits in front of the HTTP decoder, where bytes arrive, and writes its 408 there: no request
-/// head exists for the HTTP pipeline to answer. `ProxyHandler` tells it when a head was decoded
-/// and when the response to it ended.
-final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
+/// `ProxyHandler` owns it (no handler of its own: a pipeline hop on every read) and tells it when
+/// bytes arrive, when a head was parsed and when the response to it ended; it writes its 408
+/// through the proxy handler's context, as no request head exists to answer.
+final class HeaderReadDeadline {
     private enum State {
         /// Between requests: the next byte starts the clock.
         case waitingForBytes
@@ -33,29 +29,32 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
         self.timeout = timeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    /// The connection starts: the clock runs for its first head.
+    func start(context: ChannelHandlerContext) {
         self.context = context
         state = .readingHead(since: context.eventLoop.now)
         check(after: timeout)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
+    func stop() {
+        context = nil
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    /// Bytes arrived: the first after a response starts the clock for the next head. False once
+    /// the deadline has passed (the bytes are dropped: the connection is being closed).
+    func bytesArrived() -> Bool {
         switch state {
         case .waitingForBytes:
-            state = .readingHead(since: context.eventLoop.now)
+            state = .readingHead(since: context?.eventLoop.now ?? .now())
         case .expired:
-            return
+            return false
         case .readingHead, .inRequest:
             break
         }
-        context.fireChannelRead(data)
+        return true
     }
 
-    /// The HTTP decoder produced a whole request head.
+    /// The parser produced a whole request head.
     func headReceived() {
         switch state {
         case .readingHead, .waitingForBytes: state = .inRequest
@@ -97,7 +96,7 @@ final class HeaderReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     private func expire() {
         guard let context else { return }
         state = .expired
-        context.writeAndFlush(wrapOutboundOut(Self.response)).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(NIOAny(Self.response)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -85,6 +85,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         idleSince = context.eventLoop.now
+        headerDeadline?.start(context: context)
         if !isHTTP2Stream { checkIdle(after: limits.idleTimeout) }
     }
 
@@ -131,6 +132,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        headerDeadline?.stop()
         abandonUpstream()
         self.context = nil
         state = .closed
@@ -165,6 +167,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard headerDeadline?.bytesArrived() ?? true else { return }
         var bytes = unwrapInboundIn(data)
         if var earlier = unread {
             earlier.writeBuffer(&bytes)
@@ -534,7 +537,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
                 state = .closed
             } else {
                 context.write(end, promise: nil)
-                pool.flushes.flush(context.channel)
+                pool.flushes.flush(context)
                 serveUnread(context: context)
             }
         }

@@ -131,7 +131,6 @@ struct HTTPPipeline {
     /// HTTP/1.1 on the connection.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         let deadline = HeaderReadDeadline(timeout: limits.headerReadTimeout)
-        try pipeline.addHandler(deadline)
         // Requests are read (RequestParser), pipelined and refused by ProxyHandler itself, what the
         // outbound header validator checked is checked where it can fail (WireText), and responses
         // are written as bytes (HTTP1Writer): no NIO codec handler on the connection.

@@ -217,23 +217,24 @@ final class UpstreamHandler: ChannelInboundHandler {
 /// wake-ups of a peer that would sleep between them, which the writer pays for in the kernel.
 final class DeferredFlushes {
     private let eventLoop: any EventLoop
-    private var channels: [any Channel] = []
+    /// Channels, or a handler's context (its flush starts there rather than at the pipeline's tail).
+    private var targets: [any ChannelOutboundInvoker] = []
     private var scheduled = false
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    /// Flushes `channel` at the end of this turn.
-    func flush(_ channel: any Channel) {
-        channels.append(channel)
+    /// Flushes `target` at the end of this turn.
+    func flush(_ target: any ChannelOutboundInvoker) {
+        targets.append(target)
         guard !scheduled else { return }
         scheduled = true
         eventLoop.assumeIsolated().execute { [self] in
             scheduled = false
-            let due = channels
-            channels.removeAll(keepingCapacity: true)
-            for channel in due { channel.flush() }
+            let due = targets
+            targets.removeAll(keepingCapacity: true)
+            for target in due { target.flush() }
         }
     }
 }

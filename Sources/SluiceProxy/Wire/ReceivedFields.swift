@@ -123,25 +123,32 @@ enum FieldLines {
         return present
     }
 
+    /// `RequestRewriting.hopByHop`, in its order, for byte comparisons.
+    static let hopByHopNames: [StaticString] = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]
+
     static func classify(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> ReceivedField.Kind {
         let text = UnsafeRawBufferPointer(rebasing: bytes[name])
+        // Lengths first: most names are ruled out without looking at their bytes.
         switch name.count {
-        case 14 where equalsLowercased(text, "content-length"): return .contentLength
-        case 17 where equalsLowercased(text, "transfer-encoding"): return .transferEncoding
-        case 10, 16, 2, 7:
-            for (index, hop) in RequestRewriting.hopByHop.enumerated() where hop.utf8.count == name.count {
-                if equalsLowercased(text, hop) { return .hopByHop(index) }
-            }
-            return .other
+        case 14: return equalsLowercased(text, "content-length") ? .contentLength : .other
+        case 17: return equalsLowercased(text, "transfer-encoding") ? .transferEncoding : .other
+        case 10: return equalsLowercased(text, "connection") ? .hopByHop(0) : equalsLowercased(text, "keep-alive") ? .hopByHop(1) : .other
+        case 16: return equalsLowercased(text, "proxy-connection") ? .hopByHop(2) : .other
+        case 2: return equalsLowercased(text, "te") ? .hopByHop(3) : .other
+        case 7: return equalsLowercased(text, "trailer") ? .hopByHop(4) : equalsLowercased(text, "upgrade") ? .hopByHop(5) : .other
         default: return .other
         }
     }
 
     /// ASCII case-insensitive equality with a lowercase name.
-    static func equalsLowercased(_ text: UnsafeRawBufferPointer, _ lowercase: String) -> Bool {
-        text.count == lowercase.utf8.count && zip(text, lowercase.utf8).allSatisfy { byte, expected in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+    static func equalsLowercased(_ text: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard text.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<text.count {
+            let byte = text[index]
+            if (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) != expected[index] { return false }
         }
+        return true
     }
 
     /// The comma-separated tokens of a list value (RFC 9110 5.6.1), without their whitespace.
@@ -169,7 +176,7 @@ enum FieldLines {
     }
 
     private static func isHopByHopOrFraming(_ token: UnsafeRawBufferPointer) -> Bool {
-        RequestRewriting.hopByHop.contains { equalsLowercased(token, $0) }
+        hopByHopNames.contains { equalsLowercased(token, $0) }
             || equalsLowercased(token, "content-length") || equalsLowercased(token, "transfer-encoding")
     }
 
