@@ -223,14 +223,21 @@ public struct Mirror: Sendable {
 }
 
 /// A backendRef after resolution, with its weight.
-public struct WeightedBackend: Sendable {
-    public var weight: Int
-    public var target: BackendTarget
-    public var requestHeaders: HeaderModifier?
-    public var responseHeaders: HeaderModifier?
+public final class WeightedBackend: Sendable {
+    public let weight: Int
+    public let target: BackendTarget
+    public let requestHeaders: HeaderModifier?
+    public let responseHeaders: HeaderModifier?
+
+    // A class: a request holds the backend it picked, and a struct copy retained each of its parts.
+    public init(weight: Int, target: BackendTarget, requestHeaders: HeaderModifier?, responseHeaders: HeaderModifier?) {
+        self.weight = weight
+        self.target = target
+        self.requestHeaders = requestHeaders
+        self.responseHeaders = responseHeaders
+    }
 }
 
-/// Where a backendRef leads: endpoints, or an error the proxy answers itself.
 public enum BackendTarget: Sendable {
     case backend(ResolvedBackend)
     /// The reference is invalid (not found, not permitted, wrong kind): requests get 500.
@@ -238,12 +245,16 @@ public enum BackendTarget: Sendable {
 }
 
 /// A Service port resolved to its ready endpoints.
-public struct ResolvedBackend: Sendable {
-    public var key: BackendKey
-    public var endpoints: [Endpoint]
+public final class ResolvedBackend: Sendable {
+    public let key: BackendKey
+    public let endpoints: [Endpoint]
+
+    public init(key: BackendKey, endpoints: [Endpoint]) {
+        self.key = key
+        self.endpoints = endpoints
+    }
 }
 
-/// One address and port to connect to.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
