@@ -1,0 +1,190 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request on its way in: routed, answered by the proxy or written to an upstream connection.
+extension ProxyHandler {
+    func receive(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
+        headerDeadline?.headReceived()
+        guard case .idle = state else { return }
+        let keepAlive = isHTTP2Stream || head.keepAlive
+        if head.target.count > limits.maxRequestTargetBytes {
+            state = .direct(.plain(.uriTooLong), keepAlive: false, method: head.method)
+            return
+        }
+        if head.fieldBytes > limits.maxHeaderBytes {
+            state = .direct(.plain(.requestHeaderFieldsTooLarge), keepAlive: false, method: head.method)
+            return
+        }
+        let uri = head.uri
+        let installed = tables.current
+        let host = head.hostValue
+        let decision = installed.table.decide(port: listenerPort, host: host, method: head.method.rawValue, uri: uri, headers: head)
+        guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
+            state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        if let redirect = rule.redirect {
+            let location = RequestRewriting.location(
+                for: redirect, uri: uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
+            state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        guard rule.totalWeight > 0, let picked = rule.backend(at: Int(pool.random.next() % UInt64(rule.totalWeight))) else {
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        guard case .backend(let backend) = picked.target else {
+            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        let stats = installed.stats[backend.key]
+        guard !backend.endpoints.isEmpty else {
+            stats?.recordRequest()
+            stats?.recordResponse(status: 503, latency: .zero)
+            state = .direct(.plain(.serviceUnavailable), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        let endpoint = backend.endpoints.count == 1
+            ? backend.endpoints[0] : backend.endpoints[Int(pool.random.next() % UInt64(backend.endpoints.count))]
+        let upstreamURI = RequestRewriting.rewrittenURI(uri, rewrite: rule.rewrite, matchedPrefix: prefix)
+        // What NIO's request header validator refused (no longer in the upstream pipeline, see
+        // WireText): answered as its refusal was, 502, without touching the upstream.
+        guard WireText.isRequestTarget(upstreamURI), rule.requestHeaders?.isSendable ?? true, picked.requestHeaders?.isSendable ?? true,
+            rule.rewrite?.hostname.map(WireText.isFieldValue) ?? true
+        else {
+            stats?.recordRequest()
+            stats?.recordResponse(status: 502, latency: .zero)
+            state = .direct(.plain(.badGateway), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        var bytes = upstreamBuffer.take(capacity: head.bytes.readableBytes + upstreamURI.utf8.count + 64, allocator: context.channel.allocator)
+        let exchange: Exchange
+        if isHTTP2Stream || rule.rewrite?.hostname != nil || rule.requestHeaders != nil || picked.requestHeaders != nil
+            || !rule.mirrors.isEmpty
+        {
+            // The fields change (or are copied for mirrors): read as text, changed, written out.
+            var headers = head.headers()
+            RequestRewriting.removeHopByHop(&headers)
+            if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
+            if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
+            rule.requestHeaders?.apply(to: &headers)
+            picked.requestHeaders?.apply(to: &headers)
+            exchange = Exchange(
+                method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
+                mirrored: rule.mirrors.isEmpty
+                    ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))])
+            let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
+            exchange.requestChunked = framing.chunked
+            exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
+            HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, skipping: 0, framing: framing, into: &bytes)
+        } else {
+            // Fields as they came, hop-by-hop ones left out.
+            exchange = Exchange(method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil)
+            let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
+            exchange.requestChunked = framing.chunked
+            exchange.requestCarriesBody = framing.carriesBody
+        }
+        upstreamBytes = bytes
+        stats?.recordRequest()
+        if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in
+                self?.timedOut(exchange)
+            }
+        }
+        if let connection = pool.takeIdle(endpoint) {
+            connection.handler.delegate = self
+            connection.handler.expectResponse(to: head.method)
+            state = .forwarding(exchange, connection)
+            return
+        }
+        state = .connecting(exchange)
+        let pool = self.pool
+        pool.connect(endpoint).assumeIsolated().whenComplete { [weak self] result in
+            if let self {
+                self.connected(exchange, result)
+            } else if case .success(let connection) = result {
+                // The client went away while we connected: the connection is unused, keep it.
+                pool.release(connection)
+            }
+        }
+    }
+
+    /// The sooner of two optional timeouts.
+    static func earliest(_ first: Duration?, _ second: Duration?) -> Duration? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
+    }
+
+    func receiveBody(_ body: ByteBuffer) {
+        switch state {
+        case .connecting(let exchange), .forwarding(let exchange, _):
+            // Only an HTTP/2 request without a content-length can bring data its head gave no
+            // framing for upstream (HTTP/1.1 bodies come with theirs): sent unframed, the upstream
+            // would read it as another request, so it is not sent.
+            guard exchange.requestCarriesBody else { return }
+            exchange.mirrored?.append(.body(.byteBuffer(body)))
+            var bytes = upstreamBytes ?? ByteBufferAllocator().buffer(capacity: 64)
+            upstreamBytes = nil
+            let connection: UpstreamConnection?
+            if case .forwarding(_, let current) = state { connection = current } else { connection = nil }
+            HTTP1Writer.writeBody(body, chunked: exchange.requestChunked, into: &bytes) { pending, slice in
+                guard let connection else {
+                    // Still connecting: everything waits in one buffer.
+                    pending.writeImmutableBuffer(slice)
+                    return
+                }
+                connection.channel.write(pending, promise: nil)
+                connection.channel.write(slice, promise: nil)
+                pending = ByteBufferAllocator().buffer(capacity: 64)
+            }
+            upstreamBytes = bytes
+        case .idle, .direct, .closed:
+            break
+        }
+    }
+
+    func receiveEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        switch state {
+        case .direct(let response, let keepAlive, let method):
+            state = .idle
+            write(response, method: method, keepAlive: keepAlive, context: context)
+            serveUnread(context: context)
+        case .connecting(let exchange), .forwarding(let exchange, _):
+            exchange.requestEnded = true
+            if exchange.requestChunked {
+                var bytes = upstreamBytes ?? context.channel.allocator.buffer(capacity: 64)
+                upstreamBytes = nil
+                HTTP1Writer.writeEnd(chunked: true, trailers: trailers, into: &bytes)
+                upstreamBytes = bytes
+            }
+            flushUpstream()
+            sendMirrors(exchange)
+        case .idle, .closed:
+            break
+        }
+    }
+
+    /// Hands the request's pending bytes to the upstream connection, if there is one yet.
+    func flushUpstream() {
+        guard case .forwarding(_, let connection) = state, let bytes = upstreamBytes else { return }
+        upstreamBytes = nil
+        connection.channel.write(bytes, promise: nil)
+        pool.flushes.flush(connection.channel)
+        upstreamBuffer.keep(bytes)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushUpstream()
+        context.fireChannelReadComplete()
+    }
+
+    func sendMirrors(_ exchange: Exchange) {
+        guard let parts = exchange.mirrored else { return }
+        exchange.mirrored = nil
+        for mirror in exchange.rule.mirrors where mirror.fraction >= 1 || Double(pool.random.next() % 10_000) < mirror.fraction * 10_000 {
+            mirrors.send(parts, to: mirror.backend, random: &pool.random)
+        }
+    }
+}

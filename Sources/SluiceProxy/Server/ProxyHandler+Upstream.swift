@@ -1,0 +1,182 @@
+import NIOCore
+import NIOHTTP1
+
+/// The upstream side of an exchange: connecting, the response on its way back, failures and timeouts.
+extension ProxyHandler {
+    func connected(_ exchange: Exchange, _ result: Result<UpstreamConnection, any Error>) {
+        guard case .connecting(let current) = state, current === exchange else {
+            if case .success(let connection) = result { pool.release(connection) }
+            return
+        }
+        switch result {
+        case .failure:
+            fail(exchange, status: .serviceUnavailable)
+        case .success(let connection):
+            connection.handler.delegate = self
+            connection.handler.expectResponse(to: exchange.method)
+            state = .forwarding(exchange, connection)
+            flushUpstream()
+        }
+    }
+
+    func upstreamReceived(_ part: UpstreamResponsePart) {
+        guard case .forwarding(let exchange, let connection) = state, let context else { return }
+        switch part {
+        case .head(let received):
+            // What NIO's response header validator checked: the filters' headers (the upstream's
+            // own fields and reason phrase were checked as they were parsed).
+            guard exchange.rule.responseHeaders?.isSendable ?? true, exchange.backend.responseHeaders?.isSendable ?? true else {
+                fail(exchange, status: .badGateway)
+                return
+            }
+            exchange.upstreamKeepAlive = received.keepAlive
+            exchange.status = Int(received.status.code)
+            exchange.responseStarted = true
+            guard isHTTP2Stream else {
+                forwardHTTP1(received, exchange: exchange, context: context)
+                return
+            }
+            var head = received.responseHead()
+            RequestRewriting.removeHopByHop(&head.headers)
+            exchange.rule.responseHeaders?.apply(to: &head.headers)
+            exchange.backend.responseHeaders?.apply(to: &head.headers)
+            // NIO sends a header block in one frame: one larger than the client's
+            // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
+            context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            downstreamFlushPending = true
+        case .body(let body):
+            guard isHTTP2Stream else {
+                guard !exchange.responseBodyless else { return }
+                var bytes = downstreamBytes ?? context.channel.allocator.buffer(capacity: body.readableBytes + 16)
+                downstreamBytes = nil
+                HTTP1Writer.writeBody(body, chunked: exchange.responseChunked, into: &bytes) { pending, slice in
+                    context.write(NIOAny(pending), promise: nil)
+                    context.write(NIOAny(slice), promise: nil)
+                    pending = context.channel.allocator.buffer(capacity: 64)
+                }
+                downstreamBytes = bytes
+                return
+            }
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            downstreamFlushPending = true
+        case .end(let trailers):
+            downstreamFlushPending = false
+            exchange.timeout?.cancel()
+            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
+            connection.handler.delegate = nil
+            if exchange.upstreamKeepAlive && exchange.requestEnded {
+                pool.release(connection)
+            } else {
+                connection.channel.close(promise: nil)
+            }
+            state = .idle
+            upstreamBytes = nil
+            let end: NIOAny
+            if isHTTP2Stream {
+                end = wrapOutboundOut(.end(trailers))
+            } else {
+                var bytes = downstreamBytes ?? context.channel.allocator.buffer(capacity: 0)
+                downstreamBytes = nil
+                HTTP1Writer.writeEnd(chunked: exchange.responseChunked, trailers: trailers, into: &bytes)
+                end = NIOAny(bytes)
+                downstreamBuffer.keep(bytes)
+            }
+            let closeAfter = !exchange.keepAlive || !exchange.requestEnded
+            if closeAfter {
+                context.writeAndFlush(end).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                state = .closed
+            } else {
+                context.write(end, promise: nil)
+                pool.flushes.flush(context)
+                serveUnread(context: context)
+            }
+        }
+    }
+
+    /// The upstream's head as HTTP/1.1 bytes. Without response header filters it is copied from
+    /// the bytes received, hop-by-hop fields left out; with them, its fields are read as text first.
+    func forwardHTTP1(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
+        // Room for the head and a small body behind it.
+        var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 512, allocator: context.channel.allocator)
+        if exchange.rule.responseHeaders == nil && exchange.backend.responseHeaders == nil {
+            let framing = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: !exchange.keepAlive, into: &bytes)
+            exchange.responseChunked = framing.chunked
+            exchange.responseBodyless = framing.bodyless
+        } else {
+            var headers = received.headers()
+            RequestRewriting.removeHopByHop(&headers)
+            exchange.rule.responseHeaders?.apply(to: &headers)
+            exchange.backend.responseHeaders?.apply(to: &headers)
+            if !exchange.keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+            let (framing, bodyless) = HTTP1Writer.responseFraming(
+                status: received.status, requestMethod: exchange.method, headers: &headers)
+            exchange.responseChunked = framing.chunked
+            exchange.responseBodyless = bodyless
+            HTTP1Writer.writeResponseHead(
+                status: received.status, headers: headers, skipping: 0, close: false, framing: framing, into: &bytes)
+        }
+        downstreamBytes = bytes
+    }
+
+    func upstreamReadComplete() {
+        if let bytes = downstreamBytes {
+            downstreamBytes = nil
+            context?.writeAndFlush(NIOAny(bytes), promise: nil)
+            downstreamBuffer.keep(bytes)
+        } else if downstreamFlushPending {
+            downstreamFlushPending = false
+            context?.flush()
+        }
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        switch state {
+        case .forwarding(let exchange, _), .connecting(let exchange):
+            fail(exchange, status: .badGateway)
+        case .idle, .direct, .closed:
+            break
+        }
+    }
+
+    func timedOut(_ exchange: Exchange) {
+        switch state {
+        case .forwarding(let current, _) where current === exchange, .connecting(let current) where current === exchange:
+            fail(exchange, status: .gatewayTimeout)
+        case .idle, .direct, .closed, .forwarding, .connecting:
+            break
+        }
+    }
+
+    /// Ends an exchange that went wrong: a proxy-made answer if nothing was sent yet, else a close.
+    func fail(_ exchange: Exchange, status: HTTPResponseStatus) {
+        exchange.timeout?.cancel()
+        abandonUpstream()
+        guard let context else { return }
+        exchange.stats?.recordResponse(status: Int(status.code), latency: exchange.elapsed)
+        if exchange.responseStarted || !exchange.requestEnded {
+            state = .closed
+            if !exchange.responseStarted {
+                write(.plain(status), method: exchange.method, keepAlive: false, context: context)
+            } else {
+                context.close(promise: nil)
+            }
+            return
+        }
+        state = .idle
+        write(.plain(status), method: exchange.method, keepAlive: exchange.keepAlive, context: context)
+        serveUnread(context: context)
+    }
+
+    /// Drops the upstream connection of the current exchange without returning it to the pool.
+    func abandonUpstream() {
+        upstreamBytes = nil
+        downstreamBytes = nil
+        if case .forwarding(let exchange, let connection) = state {
+            exchange.timeout?.cancel()
+            connection.handler.delegate = nil
+            connection.channel.close(promise: nil)
+        } else if case .connecting(let exchange) = state {
+            exchange.timeout?.cancel()
+        }
+    }
+}
