@@ -60,6 +60,71 @@ struct HeadScan {
     }
 }
 
+extension HeadScan {
+    /// The head at the start of `buffer`, taken out of it, or nil when it is not all there yet.
+    /// A head longer than `limit` bytes is refused, before its end has come if need be.
+    mutating func take(from buffer: inout ByteBuffer, limit: Int) throws -> ByteBuffer? {
+        let found = try buffer.withUnsafeReadableBytes { try end(of: $0) }
+        guard let end = found else {
+            if buffer.readableBytes > limit { throw HeadParseError(reason: "head longer than \(limit) bytes") }
+            return nil
+        }
+        guard end <= limit else { throw HeadParseError(reason: "head longer than \(limit) bytes") }
+        return buffer.readSlice(length: end)!
+    }
+}
+
+/// What a head's fields say about its connection and its body (RFC 9112 6.3, 9.3).
+struct FieldSummary {
+    /// The connection may be kept after this message (HTTP/1.1 unless `close`; HTTP/1.0 only with
+    /// `keep-alive`).
+    var keepAlive: Bool
+    var contentLength: Int?
+    var transferEncodings = 0
+    /// The last coding of the last Transfer-Encoding field is chunked.
+    var lastCodingIsChunked = false
+    /// The first Host field's value.
+    var host: Range<Int>?
+    /// Names and values, each field counted with 4 more (the 431 limit counts so).
+    var fieldBytes = 0
+
+    /// Refuses what two hops could read differently: Content-Lengths that differ or are not
+    /// digits, and a Content-Length with a Transfer-Encoding.
+    init(_ raw: UnsafeRawBufferPointer, _ fields: [ReceivedField], isHTTP11: Bool) throws {
+        keepAlive = isHTTP11
+        for field in fields {
+            fieldBytes += field.name.count + field.value.count + 4
+            switch field.kind {
+            case .hopByHop(0):
+                var keepAlive = self.keepAlive
+                FieldLines.forEachToken(raw, field.value) { token in
+                    if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
+                    if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
+                }
+                self.keepAlive = keepAlive
+            case .contentLength:
+                let length = try FieldLines.contentLength(raw, field.value)
+                if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
+                contentLength = length
+            case .transferEncoding:
+                transferEncodings += 1
+                var last: UnsafeRawBufferPointer?
+                FieldLines.forEachToken(raw, field.value) { last = $0 }
+                lastCodingIsChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
+            case .other:
+                if host == nil, field.name.count == 4, FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.name]), "host") {
+                    host = field.value
+                }
+            case .hopByHop:
+                break
+            }
+        }
+        if contentLength != nil && transferEncodings > 0 {
+            throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
+        }
+    }
+}
+
 /// Why a received head was refused.
 struct HeadParseError: Error, Equatable {
     var reason: String

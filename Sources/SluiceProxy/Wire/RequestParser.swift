@@ -105,64 +105,25 @@ struct RequestParser {
     }
 
     private mutating func readHead(_ buffer: inout ByteBuffer) throws -> ReceivedRequestHead? {
-        let found = try buffer.withUnsafeReadableBytes { try headScan.end(of: $0) }
-        guard let end = found else {
-            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "request head too long") }
-            return nil
-        }
-        guard end <= Self.maxHeadBytes else { throw HeadParseError(reason: "request head too long") }
-        let bytes = buffer.readSlice(length: end)!
+        guard let bytes = try headScan.take(from: &buffer, limit: Self.maxHeadBytes) else { return nil }
         fields.removeAll(keepingCapacity: true)
         var fields = self.fields
         self.fields = []
         defer { self.fields = fields }
         return try bytes.withUnsafeReadableBytes { raw in
             let (method, target, isHTTP11, fieldsStart) = try Self.requestLine(raw)
-            try FieldLines.parse(raw, from: fieldsStart, to: end, into: &fields)
-            var keepAlive = isHTTP11
-            var contentLength: Int?
-            var transferEncodings = 0
-            var isChunked = false
-            var host: Range<Int>?
-            var fieldBytes = 0
-            for field in fields {
-                fieldBytes += field.name.count + field.value.count + 4
-                switch field.kind {
-                case .hopByHop(0):
-                    FieldLines.forEachToken(raw, field.value) { token in
-                        if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
-                        if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
-                    }
-                case .contentLength:
-                    let length = try FieldLines.contentLength(raw, field.value)
-                    if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
-                    contentLength = length
-                case .transferEncoding:
-                    transferEncodings += 1
-                    var last: UnsafeRawBufferPointer?
-                    FieldLines.forEachToken(raw, field.value) { last = $0 }
-                    isChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
-                case .other:
-                    if host == nil, field.name.count == 4,
-                        FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.name]), "host")
-                    {
-                        host = field.value
-                    }
-                case .hopByHop:
-                    break
-                }
-            }
-            if contentLength != nil && transferEncodings > 0 {
-                throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
-            }
+            try FieldLines.parse(raw, from: fieldsStart, to: raw.count, into: &fields)
+            let summary = try FieldSummary(raw, fields, isHTTP11: isHTTP11)
             // A request body runs to its length or its last chunk, never to the close (RFC 9112 6.3).
-            if transferEncodings > 0 && !isChunked { throw HeadParseError(reason: "Transfer-Encoding does not end with chunked") }
+            if summary.transferEncodings > 0 && !summary.lastCodingIsChunked {
+                throw HeadParseError(reason: "Transfer-Encoding does not end with chunked")
+            }
             let body: MessageBodyReader.Framing =
-                transferEncodings > 0 ? .chunked : contentLength.map { MessageBodyReader.Framing.length($0) } ?? .none
+                summary.transferEncodings > 0 ? .chunked : summary.contentLength.map { .length($0) } ?? .none
             return ReceivedRequestHead(
-                bytes: bytes, method: method, target: target, fields: fields, keepAlive: keepAlive,
-                hasContentLength: contentLength != nil, isChunked: transferEncodings > 0, host: host, fieldBytes: fieldBytes,
-                body: body)
+                bytes: bytes, method: method, target: target, fields: fields, keepAlive: summary.keepAlive,
+                hasContentLength: summary.contentLength != nil, isChunked: summary.transferEncodings > 0, host: summary.host,
+                fieldBytes: summary.fieldBytes, body: body)
         }
     }
 

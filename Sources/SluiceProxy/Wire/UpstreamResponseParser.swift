@@ -99,48 +99,18 @@ struct UpstreamResponseParser {
     // MARK: - Heads
 
     private mutating func readHead(_ buffer: inout ByteBuffer, method: HTTPMethod) throws -> ReceivedResponseHead? {
-        let found = try buffer.withUnsafeReadableBytes { try headScan.end(of: $0) }
-        guard let end = found else {
-            if buffer.readableBytes > Self.maxHeadBytes { throw HeadParseError(reason: "response head too long") }
-            return nil
-        }
-        guard end <= Self.maxHeadBytes else { throw HeadParseError(reason: "response head too long") }
-        let bytes = buffer.readSlice(length: end)!
+        guard let bytes = try headScan.take(from: &buffer, limit: Self.maxHeadBytes) else { return nil }
         fields.removeAll(keepingCapacity: true)
         var fields = self.fields
         self.fields = []
         defer { self.fields = fields }
         return try bytes.withUnsafeReadableBytes { raw in
             let (code, isHTTP11, reason, fieldsStart) = try Self.statusLine(raw)
-            try FieldLines.parse(raw, from: fieldsStart, to: end, into: &fields)
-            var keepAlive = isHTTP11
-            var contentLength: Int?
-            var transferEncodings = 0
-            var isChunked = false
-            for field in fields {
-                switch field.kind {
-                case .hopByHop(0):
-                    FieldLines.forEachToken(raw, field.value) { token in
-                        if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
-                        if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
-                    }
-                case .contentLength:
-                    let length = try FieldLines.contentLength(raw, field.value)
-                    if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }
-                    contentLength = length
-                case .transferEncoding:
-                    transferEncodings += 1
-                    // The last coding of the last field decides (RFC 9112 6.3).
-                    var last: UnsafeRawBufferPointer?
-                    FieldLines.forEachToken(raw, field.value) { last = $0 }
-                    isChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
-                case .hopByHop, .other:
-                    break
-                }
-            }
-            if contentLength != nil && transferEncodings > 0 {
-                throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
-            }
+            try FieldLines.parse(raw, from: fieldsStart, to: raw.count, into: &fields)
+            let summary = try FieldSummary(raw, fields, isHTTP11: isHTTP11)
+            var keepAlive = summary.keepAlive
+            let transferEncodings = summary.transferEncodings
+            let isChunked = summary.lastCodingIsChunked
             let body: ReceivedResponseHead.Body
             if method == .HEAD || code < 200 || code == 204 || code == 304 {
                 body = .none
@@ -150,7 +120,7 @@ struct UpstreamResponseParser {
                 keepAlive = false
             } else if transferEncodings > 0 {
                 body = isChunked ? .chunked : .untilClose
-            } else if let contentLength {
+            } else if let contentLength = summary.contentLength {
                 body = .length(contentLength)
             } else {
                 body = .untilClose
@@ -158,7 +128,7 @@ struct UpstreamResponseParser {
             if body == .untilClose { keepAlive = false }
             return ReceivedResponseHead(
                 bytes: bytes, status: HTTPResponseStatus(statusCode: code), reason: reason, fields: fields,
-                keepAlive: keepAlive, body: body, hasContentLength: contentLength != nil, isChunked: isChunked && transferEncodings > 0)
+                keepAlive: keepAlive, body: body, hasContentLength: summary.contentLength != nil, isChunked: isChunked && transferEncodings > 0)
         }
     }
 
