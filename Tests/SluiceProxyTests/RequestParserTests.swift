@@ -62,9 +62,11 @@ struct RequestParserTests {
     func keepAlive() throws {
         #expect(try Self.read("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n")[0].keepAlive == false)
         #expect(try Self.read("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")[0].keepAlive)
+        // HTTP/1.0 with a Transfer-Encoding: faulty framing, closed after (RFC 9112 6.1).
+        #expect(try Self.read("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")[0].keepAlive == false)
     }
 
-    @Test("refused: ambiguous framing, malformed lines, bare LF, obs-fold", arguments: [
+    @Test("refused: ambiguous framing, malformed lines, bare LF, obs-fold, two Host fields", arguments: [
         "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
         "POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello",
@@ -81,6 +83,7 @@ struct RequestParserTests {
         "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\u{7F}\r\n\r\n",
         "GET /\u{1}x HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.test\r\nhost: b.test\r\n\r\n",
     ])
     func refused(_ request: String) {
         #expect(throws: HeadParseError.self) { try Self.read(request) }

@@ -83,8 +83,9 @@ struct FieldSummary {
     var transferEncodings = 0
     /// The last coding of the last Transfer-Encoding field is chunked.
     var lastCodingIsChunked = false
-    /// The first Host field's value.
+    /// The first Host field's value, and how many Host fields there are.
     var host: Range<Int>?
+    var hostFields = 0
     /// Names and values, each field counted with 4 more (the 431 limit counts so).
     var fieldBytes = 0
 
@@ -112,8 +113,9 @@ struct FieldSummary {
                 FieldLines.forEachToken(raw, field.value) { last = $0 }
                 lastCodingIsChunked = last.map { FieldLines.equalsLowercased($0, "chunked") } ?? false
             case .other:
-                if host == nil, field.name.count == 4, FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.name]), "host") {
-                    host = field.value
+                if field.name.count == 4, FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.name]), "host") {
+                    hostFields += 1
+                    if host == nil { host = field.value }
                 }
             case .hopByHop:
                 break
@@ -122,6 +124,9 @@ struct FieldSummary {
         if contentLength != nil && transferEncodings > 0 {
             throw HeadParseError(reason: "Content-Length and Transfer-Encoding together")
         }
+        // An HTTP/1.0 message with a Transfer-Encoding has faulty framing: the connection is closed
+        // after it (RFC 9112 6.1).
+        if !isHTTP11 && transferEncodings > 0 { keepAlive = false }
     }
 }
 

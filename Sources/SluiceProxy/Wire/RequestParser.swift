@@ -114,6 +114,9 @@ struct RequestParser {
             let (method, target, isHTTP11, fieldsStart) = try Self.requestLine(raw)
             try FieldLines.parse(raw, from: fieldsStart, to: raw.count, into: &fields)
             let summary = try FieldSummary(raw, fields, isHTTP11: isHTTP11)
+            // The proxy routes by the first Host; a next hop reading another one would serve a
+            // host the route was not chosen for (RFC 9112 3.2: 400).
+            if summary.hostFields > 1 { throw HeadParseError(reason: "more than one Host field") }
             // A request body runs to its length or its last chunk, never to the close (RFC 9112 6.3).
             if summary.transferEncodings > 0 && !summary.lastCodingIsChunked {
                 throw HeadParseError(reason: "Transfer-Encoding does not end with chunked")
