@@ -130,6 +130,8 @@ struct UpstreamResponseParserTests {
             == ("HTTP/1.1 599 \r\nX-A: 1\r\ntransfer-encoding: chunked\r\n\r\n", true, false))
         #expect(try Self.forwarded("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n")
             == ("HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n", false, false))
+        #expect(try Self.forwarded("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\ncontent-length: 2\r\n\r\nok")
+            == ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\n", false, false))
         #expect(try Self.forwarded("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", method: .HEAD)
             == ("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", false, true))
     }

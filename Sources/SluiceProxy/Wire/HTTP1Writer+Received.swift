@@ -55,14 +55,20 @@ extension HTTP1Writer {
     }
 
     /// The end-to-end fields' lines, runs of them copied at once; `dropFraming` leaves out
-    /// Content-Length and Transfer-Encoding too.
+    /// Content-Length and Transfer-Encoding too. Of repeated Content-Lengths (the parsers let
+    /// through only equal ones) the first goes: a strict next hop refuses repeats.
     private static func writeKeptFields(
         _ fields: [ReceivedField], from raw: UnsafeRawBufferPointer, dropFraming: Bool, into buffer: inout ByteBuffer
     ) {
         var run: Range<Int>?
+        var lengthWritten = false
         for field in fields {
             var kept = field.isEndToEnd
             if kept, dropFraming { kept = field.kind != .contentLength && field.kind != .transferEncoding }
+            if kept, field.kind == .contentLength {
+                kept = !lengthWritten
+                lengthWritten = true
+            }
             guard kept else { continue }
             if let current = run, current.upperBound == field.line.lowerBound {
                 run = current.lowerBound..<field.line.upperBound
