@@ -19,7 +19,7 @@ extension ProxyHandler {
         guard isHTTP2Stream else {
             let (framing, bodyless) = HTTP1Writer.responseFraming(status: status, requestMethod: method, headers: &headers)
             var bytes = context.channel.allocator.buffer(capacity: 256)
-            HTTP1Writer.writeResponseHead(status: status, headers: headers, skipping: 0, close: false, framing: framing, into: &bytes)
+            HTTP1Writer.writeResponseHead(status: status, headers: headers, close: false, framing: framing, into: &bytes)
             if !bodyless {
                 bytes.writeString(body)
                 HTTP1Writer.writeEnd(chunked: framing.chunked, trailers: nil, into: &bytes)

@@ -76,7 +76,7 @@ extension ProxyHandler {
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
-            HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, skipping: 0, framing: framing, into: &bytes)
+            HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, framing: framing, into: &bytes)
         } else {
             // Fields as they came, hop-by-hop ones left out.
             exchange = Exchange(method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil)

@@ -113,7 +113,7 @@ extension ProxyHandler {
             exchange.responseChunked = framing.chunked
             exchange.responseBodyless = bodyless
             HTTP1Writer.writeResponseHead(
-                status: received.status, headers: headers, skipping: 0, close: false, framing: framing, into: &bytes)
+                status: received.status, headers: headers, close: false, framing: framing, into: &bytes)
         }
         downstreamBytes = bytes
     }

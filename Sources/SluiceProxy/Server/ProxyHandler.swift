@@ -199,7 +199,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     static func received(_ head: HTTPRequestHead) -> ReceivedRequestHead? {
         var bytes = ByteBuffer()
         HTTP1Writer.writeRequestHead(
-            method: head.method, uri: head.uri, headers: head.headers, skipping: 0,
+            method: head.method, uri: head.uri, headers: head.headers,
             framing: HTTP1Writer.Framing(chunked: false, replacesTransferEncoding: false), into: &bytes)
         var parser = RequestParser()
         guard case .head(let received)? = try? parser.next(&bytes) else { return nil }

@@ -14,9 +14,9 @@ enum RequestRewriting {
         if !keepTransferEncoding { headers.remove(name: "transfer-encoding") }
     }
 
-    /// Which hop-by-hop fields `headers` has, as a set of `hopByHop` indices, for a writer that
-    /// leaves them out (`HTTP1Writer`) rather than removing them from a copy. The names `Connection`
-    /// lists that are not hop-by-hop already (rare) are removed here.
+    /// Which hop-by-hop fields `headers` has, as a set of `hopByHop` indices (one pass over the
+    /// names), so only those present are removed. The names `Connection` lists that are not
+    /// hop-by-hop already (rare) are removed here.
     static func hopByHopFields(_ headers: inout HTTPHeaders) -> UInt8 {
         var present: UInt8 = 0
         for header in headers {

@@ -113,7 +113,7 @@ final class UpstreamConnection {
                 let framing = HTTP1Writer.requestFraming(method: head.method, headers: &head.headers)
                 chunked = framing.chunked
                 HTTP1Writer.writeRequestHead(
-                    method: head.method, uri: head.uri, headers: head.headers, skipping: 0, framing: framing, into: &buffer)
+                    method: head.method, uri: head.uri, headers: head.headers, framing: framing, into: &buffer)
                 handler.expectResponse(to: head.method)
             case .body(let body):
                 guard case .byteBuffer(let bytes) = body else { continue }

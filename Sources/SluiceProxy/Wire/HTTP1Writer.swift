@@ -14,11 +14,8 @@ enum HTTP1Writer {
     /// as the slices they arrived in.
     static let copiedBodyLimit = 4096
 
-    /// The request line and header fields. `skipping` is a set of `RequestRewriting.hopByHop`
-    /// indices whose fields are left out.
-    static func writeRequestHead(
-        method: HTTPMethod, uri: String, headers: HTTPHeaders, skipping: UInt8, framing: Framing, into buffer: inout ByteBuffer
-    ) {
+    /// The request line and header fields.
+    static func writeRequestHead(method: HTTPMethod, uri: String, headers: HTTPHeaders, framing: Framing, into buffer: inout ByteBuffer) {
         if method == .GET {
             buffer.writeStaticString("GET ")
         } else {
@@ -27,12 +24,12 @@ enum HTTP1Writer {
         }
         buffer.writeString(uri)
         buffer.writeStaticString(" HTTP/1.1\r\n")
-        writeFields(headers, skipping: skipping, close: false, framing: framing, into: &buffer)
+        writeFields(headers, close: false, framing: framing, into: &buffer)
     }
 
     /// The status line and header fields; `close` adds `connection: close`.
     static func writeResponseHead(
-        status: HTTPResponseStatus, headers: HTTPHeaders, skipping: UInt8, close: Bool, framing: Framing,
+        status: HTTPResponseStatus, headers: HTTPHeaders, close: Bool, framing: Framing,
         into buffer: inout ByteBuffer
     ) {
         if case .ok = status {
@@ -45,14 +42,13 @@ enum HTTP1Writer {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        writeFields(headers, skipping: skipping, close: close, framing: framing, into: &buffer)
+        writeFields(headers, close: close, framing: framing, into: &buffer)
     }
 
     /// Fields in their order, then the ones the proxy adds where the encoders' `replaceOrAdd` put
     /// them (at the end), then the empty line.
-    private static func writeFields(_ headers: HTTPHeaders, skipping: UInt8, close: Bool, framing: Framing, into buffer: inout ByteBuffer) {
+    private static func writeFields(_ headers: HTTPHeaders, close: Bool, framing: Framing, into buffer: inout ByteBuffer) {
         for field in headers {
-            if skipping != 0, let index = RequestRewriting.hopByHopIndex(field.name), skipping & (1 << index) != 0 { continue }
             if framing.replacesTransferEncoding, isTransferEncoding(field.name) { continue }
             buffer.writeString(field.name)
             buffer.writeStaticString(": ")
@@ -96,13 +92,6 @@ enum HTTP1Writer {
             }
         }
         buffer.writeStaticString("\r\n")
-    }
-
-    /// The bytes of the fields, for a buffer's capacity.
-    static func fieldBytes(_ headers: HTTPHeaders) -> Int {
-        var total = 0
-        for field in headers { total += field.name.utf8.count + field.value.utf8.count + 4 }
-        return total
     }
 
     static func isTransferEncoding(_ name: String) -> Bool {

@@ -149,11 +149,9 @@ enum FieldLines {
 
     /// Parses the field lines from `start` up to the empty line that ends the head at `end`,
     /// appending them to `fields`. Marks the fields `Connection` names (other than the framing
-    /// fields, which belong to the proxy). Returns which `hopByHop` names were present, as bits.
-    @discardableResult
-    static func parse(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into fields: inout [ReceivedField]) throws -> UInt8 {
+    /// fields, which belong to the proxy).
+    static func parse(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into fields: inout [ReceivedField]) throws {
         var lineStart = start
-        var present: UInt8 = 0
         var listsOthers = false
         while lineStart < end - 2 {
             var index = lineStart
@@ -182,15 +180,11 @@ enum FieldLines {
             // `headEnd` made sure every CR here is followed by LF.
             guard bytes[index + 1] == 0x0A else { throw HeadParseError(reason: "a header line has a bare CR") }
             let kind = classify(bytes, name)
-            if case .hopByHop(let hop) = kind {
-                present |= 1 << hop
-                if hop == 0 { listsOthers = listsOthers || listsNonHopByHop(bytes, valueStart..<valueEnd) }
-            }
+            if kind == .hopByHop(0) { listsOthers = listsOthers || listsNonHopByHop(bytes, valueStart..<valueEnd) }
             fields.append(ReceivedField(line: lineStart..<index + 2, name: name, value: valueStart..<valueEnd, kind: kind))
             lineStart = index + 2
         }
         if listsOthers { markListed(bytes, &fields) }
-        return present
     }
 
     /// `RequestRewriting.hopByHop`, in its order, for byte comparisons.

@@ -106,10 +106,9 @@ struct RequestParser {
 
     private mutating func readHead(_ buffer: inout ByteBuffer) throws -> ReceivedRequestHead? {
         guard let bytes = try headScan.take(from: &buffer, limit: Self.maxHeadBytes) else { return nil }
+        // One array for every head on the connection: its capacity is kept (the head handed out
+        // before is gone by the time the next one is read).
         fields.removeAll(keepingCapacity: true)
-        var fields = self.fields
-        self.fields = []
-        defer { self.fields = fields }
         return try bytes.withUnsafeReadableBytes { raw in
             let (method, target, isHTTP11, fieldsStart) = try Self.requestLine(raw)
             try FieldLines.parse(raw, from: fieldsStart, to: raw.count, into: &fields)
