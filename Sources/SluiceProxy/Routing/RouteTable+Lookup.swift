@@ -27,8 +27,12 @@ extension RouteTable {
     /// Finds the rule for a request on `port` (the Gateway's listener port, before any offset).
     /// `host` is the Host header (any `:port` is ignored, case does not matter).
     public func decide(port: Int, host: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
+        decide(port: port, hostname: Self.normalize(host: host), method: method, uri: uri, headers: headers)
+    }
+
+    /// `decide` for a host already normalized (`normalize(host:)`).
+    func decide(port: Int, hostname: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
         guard let portTable = ports[port] else { return .notFound }
-        let hostname = Self.normalize(host: host)
         guard let listener = portTable.listeners.first(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
             return .notFound
         }

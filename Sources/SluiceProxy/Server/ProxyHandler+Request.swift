@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 
@@ -17,8 +20,8 @@ extension ProxyHandler {
         }
         let uri = head.uri
         let installed = tables.current
-        let host = head.hostValue
-        let decision = installed.table.decide(port: listenerPort, host: host, method: head.method.rawValue, uri: uri, headers: head)
+        let (host, hostname) = requestHost(head)
+        let decision = installed.table.decide(port: listenerPort, hostname: hostname, method: head.method.rawValue, uri: uri, headers: head)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
             state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
@@ -108,6 +111,23 @@ extension ProxyHandler {
                 pool.release(connection)
             }
         }
+    }
+
+    /// The request's Host value and the hostname routed by (`RouteTable.normalize`). A keep-alive
+    /// connection mostly names one host: its text is made again only when the bytes differ.
+    func requestHost(_ head: ReceivedRequestHead) -> (value: String, hostname: String) {
+        guard let range = head.host else { return ("", "") }
+        let unchanged = head.bytes.withUnsafeReadableBytes { raw -> Bool in
+            let same = lastHost.value.utf8.withContiguousStorageIfAvailable { last in
+                last.count == range.count && (last.isEmpty || memcmp(last.baseAddress!, raw.baseAddress! + range.lowerBound, range.count) == 0)
+            }
+            return same ?? false
+        }
+        if !unchanged {
+            let value = head.text(range)
+            lastHost = (value, RouteTable.normalize(host: value))
+        }
+        return lastHost
     }
 
     /// The sooner of two optional timeouts.

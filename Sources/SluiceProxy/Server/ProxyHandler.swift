@@ -58,6 +58,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// grow without bound; `serveUnread` resumes them.
     var readHeld = false
     var serving = false
+    /// The Host of the connection's last request and its normalized hostname (`requestHost`).
+    var lastHost = (value: "", hostname: "")
 
     enum State {
         case idle
@@ -170,11 +172,11 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         guard headerDeadline?.bytesArrived() ?? true else { return }
         var bytes = unwrapInboundIn(data)
         if var earlier = unread {
+            unread = nil
             earlier.writeBuffer(&bytes)
             bytes = earlier
         }
-        unread = bytes
-        serveUnread(context: context)
+        serve(bytes, context: context)
     }
 
     /// A part of the request on an HTTP/2 stream (NIO's codec turned its frames into parts).
@@ -235,9 +237,26 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// Serves what has been read, in order, up to a request that has to wait for the response
     /// before it; called again whenever a response ends.
     func serveUnread(context: ChannelHandlerContext) {
-        guard !serving, var bytes = unread else { return }
-        serving = true
+        guard let bytes = unread else { return }
         unread = nil
+        serve(bytes, context: context)
+    }
+
+    /// Serves `bytes` (read now, or kept in `unread`), keeping what has to wait in `unread`.
+    private func serve(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        guard !serving else {
+            // Read while earlier bytes are being served: they wait behind those.
+            if var earlier = unread {
+                var later = bytes
+                earlier.writeBuffer(&later)
+                unread = earlier
+            } else {
+                unread = bytes
+            }
+            return
+        }
+        var bytes = bytes
+        serving = true
         while true {
             if case .closed = state {
                 bytes.clear()
@@ -256,7 +275,10 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             handle(part, context: context)
         }
         serving = false
-        if bytes.readableBytes > 0 { unread = bytes }
+        if bytes.readableBytes > 0 {
+            if var later = unread { bytes.writeBuffer(&later) }
+            unread = bytes
+        }
         flushUpstream()
         if readHeld && !waitsForResponse {
             readHeld = false

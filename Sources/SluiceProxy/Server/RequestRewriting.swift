@@ -99,8 +99,13 @@ enum RequestRewriting {
     /// The request target after a URLRewrite path filter (the query string is kept).
     static func rewrittenURI(_ uri: String, rewrite: Rewrite?, matchedPrefix: String?) -> String {
         guard let modifier = rewrite?.path else { return uri }
-        let (path, query) = pathAndQuery(uri)
-        return apply(modifier, to: path, matchedPrefix: matchedPrefix) + query
+        var uri = uri
+        return uri.withUTF8 { target in
+            let queryStart = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
+            return rewritten(
+                path: UnsafeBufferPointer(rebasing: target[..<queryStart]), modifier, matchedPrefix: matchedPrefix,
+                query: UnsafeBufferPointer(rebasing: target[queryStart...]))
+        }
     }
 
     /// A request target cut before its `?` (the query keeps it). Paths and prefixes are compared
@@ -113,23 +118,54 @@ enum RequestRewriting {
 
     /// ReplaceFullPath, or ReplacePrefixMatch on segment boundaries (`/api/x` with `/api` → `/` gives `/x`).
     static func apply(_ modifier: PathModifier, to path: Substring, matchedPrefix: String?) -> String {
+        var path = path
+        return path.withUTF8 { path in rewritten(path: path, modifier, matchedPrefix: matchedPrefix, query: UnsafeBufferPointer(start: nil, count: 0)) }
+    }
+
+    /// `path` changed by `modifier`, then `query`, built as bytes into one new string.
+    private static func rewritten(
+        path: UnsafeBufferPointer<UInt8>, _ modifier: PathModifier, matchedPrefix: String?, query: UnsafeBufferPointer<UInt8>
+    ) -> String {
+        let slash = UInt8(ascii: "/")
         switch modifier {
         case .replaceFullPath(let replacement):
-            return replacement
-        case .replacePrefixMatch(let replacement):
-            let slash = UInt8(ascii: "/")
-            let prefix = matchedPrefix ?? ""
-            var rest = path
-            if path.utf8.starts(with: prefix.utf8) {
-                rest = path[path.utf8.index(path.startIndex, offsetBy: prefix.utf8.count)...]
+            guard !query.isEmpty else { return replacement }
+            return replacement + String(decoding: query, as: UTF8.self)
+        case .replacePrefixMatch(var replacement):
+            var prefix = matchedPrefix ?? ""
+            return replacement.withUTF8 { replacement in
+                prefix.withUTF8 { prefix in
+                    var rest = path[...]
+                    if rest.starts(with: prefix) { rest = rest.dropFirst(prefix.count) }
+                    if replacement.last == slash, rest.first == slash { rest = rest.dropFirst() }
+                    let separator = replacement.last != slash && !rest.isEmpty && rest.first != slash
+                    // The path starts with a slash, added if the replacement and rest do not
+                    // bring one (an empty result is `/`).
+                    let leading = (replacement.first ?? (separator ? slash : rest.first)) != slash
+                    let count = (leading ? 1 : 0) + replacement.count + (separator ? 1 : 0) + rest.count + query.count
+                    return String(unsafeUninitializedCapacity: count) { out in
+                        var offset = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>.SubSequence) {
+                            for byte in bytes {
+                                out[offset] = byte
+                                offset += 1
+                            }
+                        }
+                        if leading {
+                            out[offset] = slash
+                            offset += 1
+                        }
+                        put(replacement[...])
+                        if separator {
+                            out[offset] = slash
+                            offset += 1
+                        }
+                        put(rest)
+                        put(query[...])
+                        return offset
+                    }
+                }
             }
-            if replacement.utf8.last == slash, rest.utf8.first == slash { rest = rest[rest.utf8.index(after: rest.startIndex)...] }
-            var result = replacement
-            if replacement.utf8.last != slash, !rest.isEmpty, rest.utf8.first != slash { result += "/" }
-            result += rest
-            if result.isEmpty { return "/" }
-            if result.utf8.first != slash { result = "/" + result }
-            return result
         }
     }
 

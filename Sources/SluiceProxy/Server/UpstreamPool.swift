@@ -9,6 +9,7 @@ final class UpstreamPool {
     let connectTimeout: TimeAmount
     let maxIdlePerEndpoint: Int
     private var idle: [Endpoint: IdleList] = [:]
+    private var lastList: IdleList?
     /// A fast generator for weighted picks (random per request, as Envoy does).
     var random: SplitMix64
     /// Flushes made once the loop has handled every event it woke for.
@@ -27,7 +28,7 @@ final class UpstreamPool {
         // The list is a class edited in place: a copy taken out and written back would copy (and
         // retain and release) every pooled connection, and editing it through the dictionary's
         // subscript allocates that accessor's coroutine frame, on every request.
-        guard let list = idle[endpoint] else { return nil }
+        let list = idleList(for: endpoint)
         while let connection = list.connections.popLast() {
             if connection.isUsable { return connection }
         }
@@ -54,20 +55,14 @@ final class UpstreamPool {
             }
         return bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-            return UpstreamConnection(channel: channel, handler: handler, endpoint: endpoint)
+            return UpstreamConnection(channel: channel, handler: handler, idleList: self.idleList(for: endpoint))
         }.nonisolated()
     }
 
     /// Returns a connection after a complete exchange that left it open.
     func release(_ connection: UpstreamConnection) {
         guard connection.isUsable else { return }
-        let list: IdleList
-        if let existing = idle[connection.endpoint] {
-            list = existing
-        } else {
-            list = IdleList()
-            idle[connection.endpoint] = list
-        }
+        let list = connection.idleList
         guard list.connections.count < maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
             return
@@ -76,16 +71,39 @@ final class UpstreamPool {
         list.connections.append(connection)
     }
 
+    /// The idle connections to `endpoint`. Most requests go where the one before went: the list
+    /// used last is compared first, sparing a hash of the endpoint.
+    private func idleList(for endpoint: Endpoint) -> IdleList {
+        if let last = lastList, last.endpoint == endpoint { return last }
+        let list: IdleList
+        if let existing = idle[endpoint] {
+            list = existing
+        } else {
+            list = IdleList(endpoint: endpoint)
+            idle[endpoint] = list
+        }
+        lastList = list
+        return list
+    }
+
     /// Closes every idle connection (shutdown).
     func closeAll() {
-        for (_, list) in idle { for connection in list.connections { connection.channel.close(promise: nil) } }
-        idle = [:]
+        // The lists stay: connections out on loan hold theirs and come back to it.
+        for (_, list) in idle {
+            for connection in list.connections { connection.channel.close(promise: nil) }
+            list.connections.removeAll()
+        }
     }
 }
 
 /// The idle connections to one endpoint, most recently released last.
-private final class IdleList {
+final class IdleList {
+    let endpoint: Endpoint
     var connections: [UpstreamConnection] = []
+
+    init(endpoint: Endpoint) {
+        self.endpoint = endpoint
+    }
 }
 
 /// One upstream connection; `handler` passes response parts to whoever borrowed it.
@@ -93,12 +111,14 @@ final class UpstreamConnection {
     let channel: any Channel
     /// Reads the answers; told the method of every request written, so it frames them (HEAD has no body).
     let handler: UpstreamHandler
-    let endpoint: Endpoint
+    /// Where the connection goes when released.
+    let idleList: IdleList
+    var endpoint: Endpoint { idleList.endpoint }
 
-    init(channel: any Channel, handler: UpstreamHandler, endpoint: Endpoint) {
+    init(channel: any Channel, handler: UpstreamHandler, idleList: IdleList) {
         self.channel = channel
         self.handler = handler
-        self.endpoint = endpoint
+        self.idleList = idleList
     }
 
     var isUsable: Bool { channel.isActive && !handler.closed }
@@ -161,9 +181,16 @@ final class UpstreamHandler: ChannelInboundHandler {
             earlier.writeBuffer(&bytes)
             bytes = earlier
         }
+        // Loaded once per read (a weak load is a call and a retain): a response's parts all go to
+        // whoever borrowed the connection when its bytes arrived, and nothing follows its end.
+        let delegate = self.delegate
         do {
             while let part = try parser.next(&bytes) {
-                if case .end = part, bytes.readableBytes > 0 {
+                guard case .end = part else {
+                    delegate?.upstreamReceived(part)
+                    continue
+                }
+                if bytes.readableBytes > 0 {
                     // More bytes than the response: no request was written for them, so the
                     // connection cannot be trusted with another one.
                     closed = true
@@ -172,6 +199,7 @@ final class UpstreamHandler: ChannelInboundHandler {
                     return
                 }
                 delegate?.upstreamReceived(part)
+                break
             }
         } catch {
             failed(context: context, error: error)

@@ -16,9 +16,16 @@ extension HTTP1Writer {
         // again); anything else is chunked by the proxy.
         let addsChunked = !noFraming && !head.hasContentLength && !head.isChunked
         let chunked = !bodyless && !noFraming && !head.hasContentLength
-        writeStatusLine(head, into: &buffer)
         head.bytes.withUnsafeReadableBytes { raw in
-            writeKeptFields(head.fields, from: raw, dropFraming: noFraming || addsChunked, into: &buffer)
+            // An HTTP/1.1 status line with its space before the reason is already what would be
+            // written: it goes with the fields that follow it, in one copy.
+            var statusLine: Range<Int>?
+            if raw[7] == UInt8(ascii: "1"), head.reason.lowerBound == 13 {
+                statusLine = 0..<(head.reason.upperBound + 2)
+            } else {
+                writeStatusLine(head, into: &buffer)
+            }
+            writeKeptFields(head.fields, from: raw, startingWith: statusLine, dropFraming: noFraming || addsChunked, into: &buffer)
         }
         if close { buffer.writeStaticString("connection: close\r\n") }
         if addsChunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
@@ -31,15 +38,10 @@ extension HTTP1Writer {
     /// (`requestFraming`'s rules: a length, or chunks under the client's codings; POST, PUT and
     /// PATCH without either go chunked). Returns how the body goes and whether one goes at all.
     static func writeRequestHead(_ head: ReceivedRequestHead, uri: String, into buffer: inout ByteBuffer) -> (chunked: Bool, carriesBody: Bool) {
-        if head.method == .GET {
-            buffer.writeStaticString("GET ")
-        } else {
-            buffer.writeString(head.method.rawValue)
-            buffer.writeStaticString(" ")
+        writeRequestLine(method: head.method, uri: uri, into: &buffer)
+        head.bytes.withUnsafeReadableBytes { raw in
+            writeKeptFields(head.fields, from: raw, startingWith: nil, dropFraming: false, into: &buffer)
         }
-        buffer.writeString(uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
-        head.bytes.withUnsafeReadableBytes { raw in writeKeptFields(head.fields, from: raw, dropFraming: false, into: &buffer) }
         var chunked = head.isChunked
         if !head.hasContentLength && !head.isChunked {
             switch head.method {
@@ -54,13 +56,15 @@ extension HTTP1Writer {
         return (chunked, chunked || head.hasContentLength)
     }
 
-    /// The end-to-end fields' lines, runs of them copied at once; `dropFraming` leaves out
-    /// Content-Length and Transfer-Encoding too. Of repeated Content-Lengths (the parsers let
-    /// through only equal ones) the first goes: a strict next hop refuses repeats.
+    /// The end-to-end fields' lines, runs of them copied at once, after the bytes `first` (if
+    /// any); `dropFraming` leaves out Content-Length and Transfer-Encoding too. Of repeated
+    /// Content-Lengths (the parsers let through only equal ones) the first goes: a strict next hop
+    /// refuses repeats.
     private static func writeKeptFields(
-        _ fields: [ReceivedField], from raw: UnsafeRawBufferPointer, dropFraming: Bool, into buffer: inout ByteBuffer
+        _ fields: [ReceivedField], from raw: UnsafeRawBufferPointer, startingWith first: Range<Int>?, dropFraming: Bool,
+        into buffer: inout ByteBuffer
     ) {
-        var run: Range<Int>?
+        var run = first
         var lengthWritten = false
         for field in fields {
             var kept = field.isEndToEnd
