@@ -124,6 +124,40 @@ struct HTTP1FramingTests {
         #expect(!requests.contains { $0.hasPrefix("GET /smuggled") }, "\(requests)")
     }
 
+    @Test("Expect: 100-continue is met by the proxy: 100 before the body is sent, the upstream does not see the expectation")
+    func expectContinue() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let connection = try await RawConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        try await connection.send("POST /post HTTP/1.1\r\nHost: a.test\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n")
+        // Well inside curl's 1 s: a client that got no 100 would be waiting that long.
+        #expect(try await connection.waitFor("HTTP/1.1 100 Continue\r\n\r\n", timeout: .milliseconds(500)), "\(connection.received.debugDescription)")
+        #expect(!connection.received.contains("200"))
+        try await connection.send("xyz")
+        #expect(try await connection.waitFor("HTTP/1.1 200 OK\r\n", timeout: .seconds(3)), "\(connection.received.debugDescription)")
+        #expect(connection.received.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"))
+        #expect(upstream.requests == ["POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nxyz"])
+        // No 100 for a request without a body, or without the expectation.
+        let plain = try await rawExchange(port: await env.port(), """
+            GET /req HTTP/1.1\r\nHost: a.test\r\nExpect: 100-continue\r\n\r\n\
+            POST /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx
+            """)
+        #expect(!plain.contains("100 Continue") && plain.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 3, "\(plain.debugDescription)")
+    }
+
+    @Test("an HTTP/1.1 request without Host: 400 and the connection closed; HTTP/1.0 may leave it out")
+    func missingHost() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let refused = try await rawExchange(port: await env.port(), "GET /req HTTP/1.1\r\nX-Other: 1\r\n\r\nGET /req HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && refused.contains("connection: close\r\n"), "\(refused.debugDescription)")
+        #expect(refused.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer, then the close: \(refused.debugDescription)")
+        let old = try await rawExchange(port: await env.port(), "GET /req HTTP/1.0\r\n\r\n")
+        #expect(old.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(old.debugDescription)")
+        #expect(upstream.requests.count == 1)
+    }
+
     @Test("the proxy's own answers: HEAD gets the fields without the body, and the next request is read")
     func directHead() throws {
         // The invalid-backend route answers 500 from the proxy itself, with a 26-byte body.

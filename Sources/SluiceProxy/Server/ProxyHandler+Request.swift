@@ -9,6 +9,28 @@ extension ProxyHandler {
     func receive(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
         headerDeadline?.headReceived()
         guard case .idle = state else { return }
+        route(head, context: context)
+        if head.expectsContinue, !isHTTP2Stream, head.isHTTP11, head.body != .none, head.body != .length(0) {
+            // The proxy meets the expectation itself, as nginx and Envoy do (the upstream does not
+            // see it): the body is read whenever the request is forwarded or answered here on a
+            // connection kept open; a client told nothing would wait its own timeout (curl: 1 s).
+            switch state {
+            case .connecting, .forwarding, .direct(_, keepAlive: true, _):
+                context.write(NIOAny(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                pool.flushes.flush(context)
+            case .idle, .direct, .closed:
+                break
+            }
+        }
+    }
+
+    /// Answers the request itself (`.direct`) or starts its exchange with an upstream.
+    private func route(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
+        // RFC 9112 3.2; HTTP/1.0 may leave Host out (the listener without hostnames serves it).
+        if !isHTTP2Stream, head.isHTTP11, head.host == nil {
+            state = .direct(.plain(.badRequest), keepAlive: false, method: head.method)
+            return
+        }
         let keepAlive = isHTTP2Stream || head.keepAlive
         if head.target.count > limits.maxRequestTargetBytes {
             state = .direct(.plain(.uriTooLong), keepAlive: false, method: head.method)
@@ -68,6 +90,7 @@ extension ProxyHandler {
             // The fields change (or are copied for mirrors): read as text, changed, written out.
             var headers = head.headers()
             RequestRewriting.removeHopByHop(&headers)
+            if head.expectsContinue { headers.remove(name: "expect") }
             if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
             if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
             rule.requestHeaders?.apply(to: &headers)

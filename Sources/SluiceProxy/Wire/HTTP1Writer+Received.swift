@@ -25,7 +25,8 @@ extension HTTP1Writer {
             } else {
                 writeStatusLine(head, into: &buffer)
             }
-            writeKeptFields(head.fields, from: raw, startingWith: statusLine, dropFraming: noFraming || addsChunked, into: &buffer)
+            writeKeptFields(
+                head.fields, from: raw, startingWith: statusLine, dropFraming: noFraming || addsChunked, dropExpect: false, into: &buffer)
         }
         if close { buffer.writeStaticString("connection: close\r\n") }
         if addsChunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
@@ -34,13 +35,13 @@ extension HTTP1Writer {
     }
 
     /// A client's head forwarded upstream with `uri` as its target: fields as they came but for
-    /// the hop-by-hop ones and those `Connection` names, with the framing it arrived with
+    /// the hop-by-hop ones, those `Connection` names and a met `Expect: 100-continue`, with the framing it arrived with
     /// (`requestFraming`'s rules: a length, or chunks under the client's codings; POST, PUT and
     /// PATCH without either go chunked). Returns how the body goes and whether one goes at all.
     static func writeRequestHead(_ head: ReceivedRequestHead, uri: String, into buffer: inout ByteBuffer) -> (chunked: Bool, carriesBody: Bool) {
         writeRequestLine(method: head.method, uri: uri, into: &buffer)
         head.bytes.withUnsafeReadableBytes { raw in
-            writeKeptFields(head.fields, from: raw, startingWith: nil, dropFraming: false, into: &buffer)
+            writeKeptFields(head.fields, from: raw, startingWith: nil, dropFraming: false, dropExpect: head.expectsContinue, into: &buffer)
         }
         var chunked = head.isChunked
         if !head.hasContentLength && !head.isChunked {
@@ -57,18 +58,19 @@ extension HTTP1Writer {
     }
 
     /// The end-to-end fields' lines, runs of them copied at once, after the bytes `first` (if
-    /// any); `dropFraming` leaves out Content-Length and Transfer-Encoding too. Of repeated
-    /// Content-Lengths (the parsers let through only equal ones) the first goes: a strict next hop
-    /// refuses repeats.
+    /// any); `dropFraming` leaves out Content-Length and Transfer-Encoding too, `dropExpect` the
+    /// `Expect` fields (an expectation the proxy met). Of repeated Content-Lengths (the parsers let
+    /// through only equal ones) the first goes: a strict next hop refuses repeats.
     private static func writeKeptFields(
         _ fields: [ReceivedField], from raw: UnsafeRawBufferPointer, startingWith first: Range<Int>?, dropFraming: Bool,
-        into buffer: inout ByteBuffer
+        dropExpect: Bool, into buffer: inout ByteBuffer
     ) {
         var run = first
         var lengthWritten = false
         for field in fields {
             var kept = field.isEndToEnd
             if kept, dropFraming { kept = field.kind != .contentLength && field.kind != .transferEncoding }
+            if kept, dropExpect { kept = field.kind != .expect }
             if kept, field.kind == .contentLength {
                 kept = !lengthWritten
                 lengthWritten = true

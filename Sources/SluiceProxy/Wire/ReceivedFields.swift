@@ -23,6 +23,8 @@ struct ReceivedField {
         case hopByHop(Int)
         case contentLength
         case transferEncoding
+        /// `Expect`: a request with `100-continue` is answered by the proxy (`FieldSummary`).
+        case expect
     }
 
     /// Forwarded to the next hop.
@@ -88,6 +90,8 @@ struct FieldSummary {
     var hostFields = 0
     /// Names and values, each field counted with 4 more (the 431 limit counts so).
     var fieldBytes = 0
+    /// `Expect: 100-continue`: the client waits for a 100 before sending its body.
+    var expectsContinue = false
 
     /// Refuses what two hops could read differently: Content-Lengths that differ or are not
     /// digits, and a Content-Length with a Transfer-Encoding.
@@ -117,6 +121,8 @@ struct FieldSummary {
                     hostFields += 1
                     if host == nil { host = field.value }
                 }
+            case .expect:
+                if FieldLines.equalsLowercased(UnsafeRawBufferPointer(rebasing: raw[field.value]), "100-continue") { expectsContinue = true }
             case .hopByHop:
                 break
             }
@@ -198,6 +204,7 @@ enum FieldLines {
         case 17: return equalsLowercased(text, "transfer-encoding") ? .transferEncoding : .other
         case 10: return equalsLowercased(text, "connection") ? .hopByHop(0) : equalsLowercased(text, "keep-alive") ? .hopByHop(1) : .other
         case 16: return equalsLowercased(text, "proxy-connection") ? .hopByHop(2) : .other
+        case 6: return equalsLowercased(text, "expect") ? .expect : .other
         case 2: return equalsLowercased(text, "te") ? .hopByHop(3) : .other
         case 7: return equalsLowercased(text, "trailer") ? .hopByHop(4) : equalsLowercased(text, "upgrade") ? .hopByHop(5) : .other
         default: return .other

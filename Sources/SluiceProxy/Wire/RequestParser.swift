@@ -12,6 +12,9 @@ struct ReceivedRequestHead {
     var fields: [ReceivedField]
     /// The client may send another request on the connection after this one.
     var keepAlive: Bool
+    var isHTTP11: Bool
+    /// `Expect: 100-continue`: the proxy answers it (100) and does not forward it.
+    var expectsContinue: Bool
     var hasContentLength: Bool
     /// A Transfer-Encoding (its last coding is chunked: anything else is refused).
     var isChunked: Bool
@@ -123,8 +126,8 @@ struct RequestParser {
             let body: MessageBodyReader.Framing =
                 summary.transferEncodings > 0 ? .chunked : summary.contentLength.map { .length($0) } ?? .none
             return ReceivedRequestHead(
-                bytes: bytes, method: method, target: target, fields: fields, keepAlive: summary.keepAlive,
-                hasContentLength: summary.contentLength != nil, isChunked: summary.transferEncodings > 0, host: summary.host,
+                bytes: bytes, method: method, target: target, fields: fields, keepAlive: summary.keepAlive, isHTTP11: isHTTP11,
+                expectsContinue: summary.expectsContinue, hasContentLength: summary.contentLength != nil, isChunked: summary.transferEncodings > 0, host: summary.host,
                 fieldBytes: summary.fieldBytes, body: body)
         }
     }

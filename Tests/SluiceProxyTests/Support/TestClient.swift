@@ -146,3 +146,60 @@ private final class ByteCollector: ChannelInboundHandler {
         collected.withLockedValue { $0 += bytes }
     }
 }
+
+/// Bytes over TCP, sent when the test says and collected as they come.
+final class RawConnection: Sendable {
+    let channel: any Channel
+    private let collected: NIOLockedValueBox<[UInt8]>
+
+    private init(channel: any Channel, collected: NIOLockedValueBox<[UInt8]>) {
+        self.channel = channel
+        self.collected = collected
+    }
+
+    static func connect(port: Int) async throws -> RawConnection {
+        let collected = NIOLockedValueBox<[UInt8]>([])
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteCollector(collected: collected))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawConnection(channel: channel, collected: collected)
+    }
+
+    var isOpen: Bool { channel.isActive }
+    var received: String { String(decoding: collected.withLockedValue { $0 }, as: UTF8.self) }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Waits until what was received contains `text`, at most `timeout`; says whether it did.
+    func waitFor(_ text: String, timeout: Duration) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if received.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return received.contains(text)
+    }
+
+    /// Waits for the server to close: true if it did, false if it had not after `timeout` (then
+    /// the connection is closed here).
+    func waitUntilClosed(timeout: Duration) async throws -> Bool {
+        let channel = self.channel
+        let gaveUp = NIOLockedValueBox(false)
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(timeout.components.seconds)) {
+            gaveUp.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        try? await channel.closeFuture.get()
+        deadline.cancel()
+        return !gaveUp.withLockedValue { $0 }
+    }
+
+    func close() async { try? await channel.close() }
+}
