@@ -90,7 +90,7 @@ extension ProxyHandler {
             // The fields change (or are copied for mirrors): read as text, changed, written out.
             var headers = head.headers()
             RequestRewriting.removeHopByHop(&headers)
-            if head.expectsContinue { headers.remove(name: "expect") }
+            if head.expectsContinue, !isHTTP2Stream { headers.remove(name: "expect") }
             if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
             if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
             rule.requestHeaders?.apply(to: &headers)
