@@ -33,19 +33,22 @@ extension RouteTable {
     /// `decide` for a host already normalized (`normalize(host:)`).
     func decide(port: Int, hostname: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
         guard let portTable = ports[port] else { return .notFound }
-        guard let listener = portTable.listeners.first(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
+        // Listeners and entries are looked at where they are stored, by index: each is a struct
+        // of strings and arrays, and a copy (a `for` loop's, `first(where:)`'s) retains every one.
+        let listeners = portTable.listeners
+        guard let listener = listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
             return .notFound
         }
-        let entries = listener.entries(for: hostname)
+        let entries = listeners[listener].entries(for: hostname)
         guard !entries.isEmpty else { return .notFound }
         // As bytes: a path is compared byte for byte, never as Unicode text.
         let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = queryStart.map { uri[..<$0] } ?? Substring(uri)
         let query = queryStart.map { uri[uri.utf8.index(after: $0)...] }
-        for entry in entries where entry.match.matches(method: method, path: path, query: query, headers: headers) {
+        for index in entries.indices where entries[index].match.matches(method: method, path: path, query: query, headers: headers) {
             var prefix: String?
-            if case .prefix(let matched) = entry.match.path { prefix = matched }
-            return .matched(rule: entry.rule, prefix: prefix, listenerPort: port, isTLS: portTable.isTLS)
+            if case .prefix(let matched) = entries[index].match.path { prefix = matched }
+            return .matched(rule: entries[index].rule, prefix: prefix, listenerPort: port, isTLS: portTable.isTLS)
         }
         return .notFound
     }

@@ -23,17 +23,31 @@ public struct RouteTable: Sendable {
     }
 }
 
-/// One Gateway listener with the routes attached to it, ready for lookup.
-public struct CompiledListener: Sendable {
-    public var gateway: String
-    public var name: String
-    public var hostname: Hostname?
+/// One Gateway listener with the routes attached to it, ready for lookup. A class: every request
+/// looks one up, and a struct's copy retained each of its strings and collections.
+public final class CompiledListener: Sendable {
+    public let gateway: String
+    public let name: String
+    public let hostname: Hostname?
     /// PEM certificate chain and key from the first `certificateRefs` Secret, for HTTPS listeners.
-    public var certificate: TLSCertificate?
+    public let certificate: TLSCertificate?
     /// Route entries grouped by hostname, most specific hostname first; see `RouteTable+Lookup`.
-    public var exactHosts: [String: [RouteEntry]]
-    public var wildcardHosts: [(suffix: String, entries: [RouteEntry])]
-    public var anyHost: [RouteEntry]
+    public let exactHosts: [String: [RouteEntry]]
+    public let wildcardHosts: [(suffix: String, entries: [RouteEntry])]
+    public let anyHost: [RouteEntry]
+
+    init(
+        gateway: String, name: String, hostname: Hostname?, certificate: TLSCertificate?, exactHosts: [String: [RouteEntry]],
+        wildcardHosts: [(suffix: String, entries: [RouteEntry])], anyHost: [RouteEntry]
+    ) {
+        self.gateway = gateway
+        self.name = name
+        self.hostname = hostname
+        self.certificate = certificate
+        self.exactHosts = exactHosts
+        self.wildcardHosts = wildcardHosts
+        self.anyHost = anyHost
+    }
 }
 
 /// A server certificate for TLS termination.
@@ -78,12 +92,18 @@ public struct Hostname: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One match of one rule of one route, placed in precedence order.
-public struct RouteEntry: Sendable {
-    public var match: CompiledMatch
-    public var rule: CompiledRule
+/// One match of one rule of one route, placed in precedence order. A class, as `CompiledListener`.
+public final class RouteEntry: Sendable {
+    public let match: CompiledMatch
+    public let rule: CompiledRule
     /// Sort key: see `RouteCompiler.precedes`.
-    var rank: Rank
+    let rank: Rank
+
+    init(match: CompiledMatch, rule: CompiledRule, rank: Rank) {
+        self.match = match
+        self.rule = rule
+        self.rank = rank
+    }
 
     struct Rank: Sendable {
         var pathKind: Int      // 0 Exact, 1 PathPrefix, 2 RegularExpression
@@ -157,6 +177,13 @@ public final class CompiledRule: Sendable {
     public let requestTimeout: Duration?
     /// `timeouts.backendRequest`: one attempt at the backend.
     public let backendTimeout: Duration?
+    /// Worked out once, not per request (reading a filter's struct copies it, retaining each of
+    /// its arrays): the request's fields change or are copied (mirrors), the filters' values can
+    /// go on the wire (`WireText`), the response's fields change.
+    let changesRequestFields: Bool
+    let requestFiltersSendable: Bool
+    let changesResponseFields: Bool
+    let responseFiltersSendable: Bool
 
     init(
         route: String, ruleIndex: Int, requestHeaders: HeaderModifier?, responseHeaders: HeaderModifier?,
@@ -174,6 +201,10 @@ public final class CompiledRule: Sendable {
         self.totalWeight = backends.reduce(0) { $0 + $1.weight }
         self.requestTimeout = requestTimeout
         self.backendTimeout = backendTimeout
+        self.changesRequestFields = rewrite?.hostname != nil || requestHeaders != nil || !mirrors.isEmpty
+        self.requestFiltersSendable = (requestHeaders?.isSendable ?? true) && (rewrite?.hostname.map(WireText.isFieldValue) ?? true)
+        self.changesResponseFields = responseHeaders != nil
+        self.responseFiltersSendable = responseHeaders?.isSendable ?? true
     }
 
     /// Picks a backend for a number in `0..<totalWeight`; `nil` when every weight is 0.
@@ -235,7 +266,13 @@ public final class WeightedBackend: Sendable {
         self.target = target
         self.requestHeaders = requestHeaders
         self.responseHeaders = responseHeaders
+        self.requestHeadersSendable = requestHeaders?.isSendable ?? true
+        self.responseHeadersSendable = responseHeaders?.isSendable ?? true
     }
+
+    /// Worked out once (see `CompiledRule.requestFiltersSendable`).
+    let requestHeadersSendable: Bool
+    let responseHeadersSendable: Bool
 }
 
 public enum BackendTarget: Sendable {

@@ -74,9 +74,7 @@ extension ProxyHandler {
         let upstreamURI = RequestRewriting.rewrittenURI(uri, rewrite: rule.rewrite, matchedPrefix: prefix)
         // What NIO's request header validator refused (no longer in the upstream pipeline, see
         // WireText): answered as its refusal was, 502, without touching the upstream.
-        guard WireText.isRequestTarget(upstreamURI), rule.requestHeaders?.isSendable ?? true, picked.requestHeaders?.isSendable ?? true,
-            rule.rewrite?.hostname.map(WireText.isFieldValue) ?? true
-        else {
+        guard WireText.isRequestTarget(upstreamURI), rule.requestFiltersSendable, picked.requestHeadersSendable else {
             stats?.recordRequest()
             stats?.recordResponse(status: 502, latency: .zero)
             state = .direct(.plain(.badGateway), keepAlive: keepAlive, method: head.method)
@@ -84,9 +82,7 @@ extension ProxyHandler {
         }
         var bytes = upstreamBuffer.take(capacity: head.bytes.readableBytes + upstreamURI.utf8.count + 64, allocator: context.channel.allocator)
         let exchange: Exchange
-        if isHTTP2Stream || rule.rewrite?.hostname != nil || rule.requestHeaders != nil || picked.requestHeaders != nil
-            || !rule.mirrors.isEmpty
-        {
+        if isHTTP2Stream || rule.changesRequestFields || picked.requestHeaders != nil {
             // The fields change (or are copied for mirrors): read as text, changed, written out.
             var headers = head.headers()
             RequestRewriting.removeHopByHop(&headers)
@@ -211,7 +207,8 @@ extension ProxyHandler {
 
     /// Hands the request's pending bytes to the upstream connection, if there is one yet.
     func flushUpstream() {
-        guard case .forwarding(_, let connection) = state, let bytes = upstreamBytes else { return }
+        // Most calls find nothing to write: that is looked at first (matching the state copies it).
+        guard let bytes = upstreamBytes, case .forwarding(_, let connection) = state else { return }
         upstreamBytes = nil
         connection.channel.write(bytes, promise: nil)
         pool.flushes.flush(connection.channel)

@@ -25,7 +25,7 @@ extension ProxyHandler {
         case .head(let received):
             // What NIO's response header validator checked: the filters' headers (the upstream's
             // own fields and reason phrase were checked as they were parsed).
-            guard exchange.rule.responseHeaders?.isSendable ?? true, exchange.backend.responseHeaders?.isSendable ?? true else {
+            guard exchange.rule.responseFiltersSendable, exchange.backend.responseHeadersSendable else {
                 fail(exchange, status: .badGateway)
                 return
             }
@@ -98,7 +98,7 @@ extension ProxyHandler {
     func forwardHTTP1(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
         // Room for the head and a small body behind it.
         var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 512, allocator: context.channel.allocator)
-        if exchange.rule.responseHeaders == nil && exchange.backend.responseHeaders == nil {
+        if !exchange.rule.changesResponseFields && exchange.backend.responseHeaders == nil {
             let framing = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: !exchange.keepAlive, into: &bytes)
             exchange.responseChunked = framing.chunked
             exchange.responseBodyless = framing.bodyless

@@ -42,8 +42,8 @@ enum WireText {
 }
 
 extension HeaderModifier {
-    /// Every name and value it sets or adds can be sent. Checked per use, not at compile time:
-    /// only rules with a header filter pay for it.
+    /// Every name and value it sets or adds can be sent. Worked out when a rule is compiled
+    /// (`CompiledRule`, `WeightedBackend`); a filter that fails it answers 502.
     var isSendable: Bool {
         self.set.allSatisfy { WireText.isFieldName($0.name) && WireText.isFieldValue($0.value) }
             && self.add.allSatisfy { WireText.isFieldName($0.name) && WireText.isFieldValue($0.value) }

@@ -11,8 +11,9 @@ struct RecycledBuffer {
     private var kept: ByteBuffer?
 
     /// An empty buffer of at least `capacity` bytes.
-    mutating func take(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        guard var buffer = kept else { return allocator.buffer(capacity: capacity) }
+    /// (`allocator` is asked only when no buffer is kept: getting a channel's retains the channel.)
+    mutating func take(capacity: Int, allocator: @autoclosure () -> ByteBufferAllocator) -> ByteBuffer {
+        guard var buffer = kept else { return allocator().buffer(capacity: capacity) }
         kept = nil
         buffer.clear(minimumCapacity: capacity)
         return buffer
