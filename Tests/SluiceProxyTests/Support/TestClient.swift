@@ -118,20 +118,13 @@ final class ResponseCollector: ChannelInboundHandler {
 /// Raw bytes over TCP: sends `request` and returns what the server wrote until it closed the
 /// connection or `timeout` passed. For malformed requests no HTTP library would send.
 func rawExchange(port: Int, _ request: String, timeout: TimeAmount = .seconds(3)) async throws -> String {
-    let collected = NIOLockedValueBox<[UInt8]>([])
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteCollector(collected: collected))
-            }
-        }
-        .connect(host: "127.0.0.1", port: port).get()
-    try await channel.writeAndFlush(ByteBuffer(string: request))
-    let closed = channel.closeFuture
+    let connection = try await RawConnection.connect(port: port)
+    try await connection.send(request)
+    let channel = connection.channel
     let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-    try? await closed.get()
+    try? await channel.closeFuture.get()
     deadline.cancel()
-    return String(decoding: collected.withLockedValue { $0 }, as: UTF8.self)
+    return connection.received
 }
 
 private final class ByteCollector: ChannelInboundHandler {
