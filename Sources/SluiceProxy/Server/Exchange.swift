@@ -35,7 +35,9 @@ final class Exchange {
         self.mirrored = mirrored
     }
 
-    var elapsed: Duration { .nanoseconds(Int64((NIODeadline.now() - started).nanoseconds)) }
+    var elapsed: Duration { elapsed(at: .now()) }
+
+    func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }
 }
 
 /// An answer the proxy writes itself.

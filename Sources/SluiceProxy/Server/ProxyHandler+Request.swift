@@ -187,7 +187,7 @@ extension ProxyHandler {
     func receiveEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
         switch state {
         case .direct(let response, let keepAlive, let method):
-            state = .idle
+            finishRequest()
             write(response, method: method, keepAlive: keepAlive, context: context)
             serveUnread(context: context)
         case .connecting(let exchange), .forwarding(let exchange, _):

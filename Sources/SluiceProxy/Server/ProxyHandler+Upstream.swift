@@ -20,7 +20,8 @@ extension ProxyHandler {
     }
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
-        guard case .forwarding(let exchange, let connection) = state, let context else { return }
+        // The connection is taken out of the state only at the end (each part would retain it).
+        guard case .forwarding(let exchange, _) = state, let context else { return }
         switch part {
         case .head(let received):
             // What NIO's response header validator checked: the filters' headers (the upstream's
@@ -60,16 +61,18 @@ extension ProxyHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             downstreamFlushPending = true
         case .end(let trailers):
+            guard case .forwarding(_, let connection) = state else { return }
             downstreamFlushPending = false
             exchange.timeout?.cancel()
-            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
+            let now = NIODeadline.now()
+            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed(at: now))
             connection.handler.delegate = nil
             if exchange.upstreamKeepAlive && exchange.requestEnded {
                 pool.release(connection)
             } else {
                 connection.channel.close(promise: nil)
             }
-            state = .idle
+            finishRequest(now: now)
             upstreamBytes = nil
             let end: NIOAny
             if isHTTP2Stream {
@@ -162,7 +165,7 @@ extension ProxyHandler {
             }
             return
         }
-        state = .idle
+        finishRequest()
         write(.plain(status), method: exchange.method, keepAlive: exchange.keepAlive, context: context)
         serveUnread(context: context)
     }

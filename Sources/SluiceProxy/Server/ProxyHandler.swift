@@ -24,14 +24,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// with its response) and the connection's idle timer is `HTTP2IdleHandler`'s.
     let isHTTP2Stream: Bool
     var context: ChannelHandlerContext?
-    var state = State.idle {
-        didSet {
-            if case .idle = state {
-                idleSince = context?.eventLoop.now ?? idleSince
-                headerDeadline?.requestFinished()
-            }
-        }
-    }
+    /// Becomes `.idle` only through `finishRequest` (a `didSet` ran on every change of state).
+    var state = State.idle
     /// Told when a head arrives and when its response ends, so it times only the reading of heads.
     let headerDeadline: HeaderReadDeadline?
     /// When the connection last became idle. One timer per connection checks it, so requests do not
@@ -214,6 +208,14 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         case .body(let body): receiveBody(body)
         case .end(let trailers): receiveEnd(trailers, context: context)
         }
+    }
+
+    /// The request is done with and the connection waits for the next one; `now`, when the caller
+    /// has just read the clock, saves reading it again.
+    func finishRequest(now: NIODeadline? = nil) {
+        state = .idle
+        idleSince = now ?? context?.eventLoop.now ?? idleSince
+        headerDeadline?.requestFinished()
     }
 
     var isIdle: Bool {
