@@ -35,9 +35,7 @@ final class Exchange {
         self.mirrored = mirrored
     }
 
-    var elapsed: Duration { elapsed(at: .now()) }
-
-    func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }
+    var elapsed: Duration { .nanoseconds(Int64((NIODeadline.now() - started).nanoseconds)) }
 }
 
 /// An answer the proxy writes itself.

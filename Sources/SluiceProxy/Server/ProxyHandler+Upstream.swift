@@ -64,15 +64,14 @@ extension ProxyHandler {
             guard case .forwarding(_, let connection) = state else { return }
             downstreamFlushPending = false
             exchange.timeout?.cancel()
-            let now = NIODeadline.now()
-            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed(at: now))
+            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
             connection.handler.delegate = nil
             if exchange.upstreamKeepAlive && exchange.requestEnded {
                 pool.release(connection)
             } else {
                 connection.channel.close(promise: nil)
             }
-            finishRequest(now: now)
+            finishRequest()
             upstreamBytes = nil
             let end: NIOAny
             if isHTTP2Stream {

@@ -210,11 +210,11 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
     }
 
-    /// The request is done with and the connection waits for the next one; `now`, when the caller
-    /// has just read the clock, saves reading it again.
-    func finishRequest(now: NIODeadline? = nil) {
+    /// The request is done with and the connection waits for the next one. (The idle time is the
+    /// event loop's: an embedded loop's clock is not `NIODeadline.now()`.)
+    func finishRequest() {
         state = .idle
-        idleSince = now ?? context?.eventLoop.now ?? idleSince
+        idleSince = context?.eventLoop.now ?? idleSince
         headerDeadline?.requestFinished()
     }
 

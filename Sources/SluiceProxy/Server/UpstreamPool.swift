@@ -163,7 +163,12 @@ protocol UpstreamDelegate: AnyObject {
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    weak var delegate: (any UpstreamDelegate)?
+    weak var delegate: (any UpstreamDelegate)? {
+        didSet { delegateChanged = true }
+    }
+    /// Set when `delegate` is set: `channelRead` loads the delegate once per read and looks again
+    /// only then.
+    private var delegateChanged = false
     private(set) var closed = false
     private var parser = UpstreamResponseParser()
     /// Bytes of a part not received whole yet.
@@ -181,11 +186,18 @@ final class UpstreamHandler: ChannelInboundHandler {
             earlier.writeBuffer(&bytes)
             bytes = earlier
         }
-        // Loaded once per read (a weak load is a call and a retain): a response's parts all go to
-        // whoever borrowed the connection when its bytes arrived, and nothing follows its end.
-        let delegate = self.delegate
+        // Loaded once per read (a weak load is a call and a retain), and again only if a part
+        // changed it: a borrower that gives the connection up while handling a part (a 502 for
+        // its head) may be serving its next request on another connection by the next part, which
+        // must not reach it.
+        var delegate = self.delegate
+        delegateChanged = false
         do {
             while let part = try parser.next(&bytes) {
+                if delegateChanged {
+                    delegate = self.delegate
+                    delegateChanged = false
+                }
                 guard case .end = part else {
                     delegate?.upstreamReceived(part)
                     continue
