@@ -33,8 +33,8 @@ extension RouteTable {
     /// `decide` for a host already normalized (`normalize(host:)`).
     func decide(port: Int, hostname: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
         guard let portTable = ports[port] else { return .notFound }
-        // Listeners and entries are looked at where they are stored, by index: each is a struct
-        // of strings and arrays, and a copy (a `for` loop's, `first(where:)`'s) retains every one.
+        // Listeners and entries are looked at where they are stored, by index, rather than
+        // through the copies a `for` loop or `first(where:)` hands out.
         let listeners = portTable.listeners
         guard let listener = listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
             return .notFound
