@@ -30,7 +30,7 @@ struct RequestParserTests {
             while let part = try parser.next(&buffer) {
                 switch part {
                 case .head(let head):
-                    results.append(Read(method: head.method.rawValue, uri: head.uri, host: head.hostValue, keepAlive: head.keepAlive))
+                    results.append(Read(method: head.method.rawValue, uri: head.uri, host: head.host.map(head.text) ?? "", keepAlive: head.keepAlive))
                 case .body(let body):
                     results[results.count - 1].body += String(buffer: body)
                 case .end(let trailers):

@@ -99,6 +99,13 @@ enum RequestRewriting {
     /// The request target after a URLRewrite path filter (the query string is kept).
     static func rewrittenURI(_ uri: String, rewrite: Rewrite?, matchedPrefix: String?) -> String {
         guard let modifier = rewrite?.path else { return uri }
+        return rewrittenURI(uri, modifier, matchedPrefix: matchedPrefix)
+    }
+
+    /// `uri` with its path changed by `modifier` and its query kept. The target is cut before its
+    /// `?`, and paths and prefixes are compared and cut, as bytes, not as characters: a path is
+    /// bytes, and a `/` followed by a combining mark is one character but still a separator.
+    static func rewrittenURI(_ uri: String, _ modifier: PathModifier, matchedPrefix: String?) -> String {
         var uri = uri
         return uri.withUTF8 { target in
             let queryStart = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
@@ -106,14 +113,6 @@ enum RequestRewriting {
                 path: UnsafeBufferPointer(rebasing: target[..<queryStart]), modifier, matchedPrefix: matchedPrefix,
                 query: UnsafeBufferPointer(rebasing: target[queryStart...]))
         }
-    }
-
-    /// A request target cut before its `?` (the query keeps it). Paths and prefixes are compared
-    /// and cut as bytes, not as characters: a path is bytes, and a `/` followed by a combining
-    /// mark is one character but still a separator.
-    static func pathAndQuery(_ uri: String) -> (path: Substring, query: Substring) {
-        let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
-        return (uri[..<queryStart], uri[queryStart...])
     }
 
     /// ReplaceFullPath, or ReplacePrefixMatch on segment boundaries (`/api/x` with `/api` → `/` gives `/x`).
@@ -182,10 +181,9 @@ enum RequestRewriting {
         } else {
             port = listenerPort
         }
-        let (original, query) = pathAndQuery(uri)
-        let path = redirect.path.map { apply($0, to: original, matchedPrefix: matchedPrefix) } ?? String(original)
+        let target = redirect.path.map { rewrittenURI(uri, $0, matchedPrefix: matchedPrefix) } ?? uri
         let omitPort = (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
-        return "\(scheme)://\(hostname)\(omitPort ? "" : ":\(port)")\(path)\(query)"
+        return "\(scheme)://\(hostname)\(omitPort ? "" : ":\(port)")\(target)"
     }
 }
 

@@ -113,7 +113,6 @@ final class UpstreamConnection {
     let handler: UpstreamHandler
     /// Where the connection goes when released.
     let idleList: IdleList
-    var endpoint: Endpoint { idleList.endpoint }
 
     init(channel: any Channel, handler: UpstreamHandler, idleList: IdleList) {
         self.channel = channel

@@ -35,9 +35,10 @@ extension HTTP1Writer {
     }
 
     /// A client's head forwarded upstream with `uri` as its target: fields as they came but for
-    /// the hop-by-hop ones, those `Connection` names and a met `Expect: 100-continue`, with the framing it arrived with
-    /// (`requestFraming`'s rules: a length, or chunks under the client's codings; POST, PUT and
-    /// PATCH without either go chunked). Returns how the body goes and whether one goes at all.
+    /// the hop-by-hop ones, those `Connection` names and a met `Expect: 100-continue`, with the
+    /// framing it arrived with (`requestFraming`'s rules: a length, or chunks under the client's
+    /// codings; POST, PUT and PATCH without either go chunked). Returns how the body goes and
+    /// whether one goes at all.
     static func writeRequestHead(_ head: ReceivedRequestHead, uri: String, into buffer: inout ByteBuffer) -> (chunked: Bool, carriesBody: Bool) {
         writeRequestLine(method: head.method, uri: uri, into: &buffer)
         head.bytes.withUnsafeReadableBytes { raw in

@@ -27,7 +27,6 @@ struct ReceivedRequestHead {
     var body: MessageBodyReader.Framing
 
     var uri: String { text(target) }
-    var hostValue: String { host.map(text) ?? "" }
 
     func text(_ range: Range<Int>) -> String {
         bytes.withUnsafeReadableBytes { FieldLines.text($0, range) }
@@ -127,8 +126,8 @@ struct RequestParser {
                 summary.transferEncodings > 0 ? .chunked : summary.contentLength.map { .length($0) } ?? .none
             return ReceivedRequestHead(
                 bytes: bytes, method: method, target: target, fields: fields, keepAlive: summary.keepAlive, isHTTP11: isHTTP11,
-                expectsContinue: summary.expectsContinue, hasContentLength: summary.contentLength != nil, isChunked: summary.transferEncodings > 0, host: summary.host,
-                fieldBytes: summary.fieldBytes, body: body)
+                expectsContinue: summary.expectsContinue, hasContentLength: summary.contentLength != nil,
+                isChunked: summary.transferEncodings > 0, host: summary.host, fieldBytes: summary.fieldBytes, body: body)
         }
     }
 
