@@ -11,9 +11,8 @@ struct MirrorSender {
         let pool = self.pool
         pool.acquire(endpoint).assumeIsolated().whenSuccess { connection in
             let sink = MirrorSink(pool: pool, connection: connection)
+            // The handler holds the sink until the answer ends or the connection fails.
             connection.handler.delegate = sink
-            // The handler holds its delegate weakly: the sink keeps itself alive until the answer ends.
-            sink.retainSelf = sink
             connection.send(parts)
         }
     }
@@ -23,7 +22,6 @@ struct MirrorSender {
 final class MirrorSink: UpstreamDelegate {
     let pool: UpstreamPool
     let connection: UpstreamConnection
-    var retainSelf: MirrorSink?
     private var keepAlive = true
 
     init(pool: UpstreamPool, connection: UpstreamConnection) {
@@ -38,11 +36,10 @@ final class MirrorSink: UpstreamDelegate {
         case .end:
             connection.handler.delegate = nil
             if keepAlive { pool.release(connection) } else { connection.channel.close(promise: nil) }
-            retainSelf = nil
         }
     }
 
-    func upstreamFailed(_ error: any Error) { retainSelf = nil }
+    func upstreamFailed(_ error: any Error) {}
 
     func upstreamReadComplete() {}
 }

@@ -110,8 +110,9 @@ extension ProxyHandler {
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-            exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] () -> Void in
-                self?.timedOut(exchange)
+            // Holds the handler until it fires or the exchange ends (every end cancels it).
+            exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { () -> Void in
+                self.timedOut(exchange)
             }
         }
         if let connection = pool.takeIdle(endpoint) {
@@ -121,14 +122,10 @@ extension ProxyHandler {
             return
         }
         state = .connecting(exchange)
-        let pool = self.pool
-        pool.connect(endpoint).assumeIsolated().whenComplete { [weak self] result in
-            if let self {
-                self.connected(exchange, result)
-            } else if case .success(let connection) = result {
-                // The client went away while we connected: the connection is unused, keep it.
-                pool.release(connection)
-            }
+        // Holds the handler until the connect ends (its timeout bounds that); if the client went
+        // away meanwhile, `connected` keeps the unused connection in the pool.
+        pool.connect(endpoint).assumeIsolated().whenComplete { result in
+            self.connected(exchange, result)
         }
     }
 

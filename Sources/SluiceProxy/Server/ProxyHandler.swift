@@ -31,6 +31,10 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// When the connection last became idle. One timer per connection checks it, so requests do not
     /// each schedule and cancel a timer.
     var idleSince = NIODeadline.uptimeNanoseconds(0)
+    /// The pending idle check: it holds the handler, so it is cancelled when the handler goes.
+    /// (Nothing refers to a ProxyHandler weakly: one weak reference gives an object a side table,
+    /// and every retain and release of it then takes the runtime's slow path.)
+    var idleCheck: Scheduled<Void>?
     /// The request's bytes not yet handed to the upstream (all of them while connecting): they go
     /// out together when this read batch ends or with the request's end, one buffer and one write
     /// to the socket rather than one per part.
@@ -129,6 +133,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         headerDeadline?.stop()
+        idleCheck?.cancel()
+        idleCheck = nil
         abandonUpstream()
         self.context = nil
         state = .closed
@@ -144,8 +150,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// it could next have been.
     func checkIdle(after delay: TimeAmount) {
         guard let context else { return }
-        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
-            guard let self, let context = self.context else { return }
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { () -> Void in
+            self.idleCheck = nil
+            guard let context = self.context else { return }
             switch self.state {
             case .idle:
                 let idle = context.eventLoop.now - self.idleSince

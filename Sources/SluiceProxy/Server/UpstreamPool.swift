@@ -120,7 +120,10 @@ final class UpstreamConnection {
         self.idleList = idleList
     }
 
-    var isUsable: Bool { channel.isActive && !handler.closed }
+    /// Open and trusted with another request. (The handler hears of a close in the same call
+    /// that makes the channel inactive, before any other code of ours runs: asking the channel
+    /// too cost a call through the existential and a touch of its object on every request.)
+    var isUsable: Bool { !handler.closed }
 
     /// Writes a whole request given as parts (a mirror's copy) as one buffer, and flushes it.
     func send(_ parts: [HTTPClientRequestPart]) {
@@ -162,7 +165,10 @@ protocol UpstreamDelegate: AnyObject {
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    weak var delegate: (any UpstreamDelegate)? {
+    /// Held strongly, and cleared by the borrower whenever it gives the connection back or up (the
+    /// response's end, `abandonUpstream`, a failure): a weak reference gave every `ProxyHandler`
+    /// a side table, which sends each retain and release of it down the runtime's slow path.
+    var delegate: (any UpstreamDelegate)? {
         didSet { delegateChanged = true }
     }
     /// Set when `delegate` is set: `channelRead` loads the delegate once per read and looks again

@@ -46,8 +46,8 @@ extension HTTP1Writer {
     static func responseFraming(
         status: HTTPResponseStatus, requestMethod: HTTPMethod, headers: inout HTTPHeaders
     ) -> (framing: Framing, bodyless: Bool) {
-        let bodyless = requestMethod == .HEAD || requestMethod == .CONNECT
-        if requestMethod == .CONNECT || !status.mayHaveResponseBody {
+        let bodyless = requestMethod.isHEAD || requestMethod.isCONNECT
+        if requestMethod.isCONNECT || !status.mayHaveResponseBody {
             removeIfPresent("content-length", from: &headers)
             removeIfPresent("transfer-encoding", from: &headers)
             return (Framing(chunked: false, replacesTransferEncoding: false), bodyless)

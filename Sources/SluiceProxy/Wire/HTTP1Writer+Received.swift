@@ -10,8 +10,8 @@ extension HTTP1Writer {
     static func writeResponseHead(
         _ head: ReceivedResponseHead, requestMethod: HTTPMethod, close: Bool, into buffer: inout ByteBuffer
     ) -> (chunked: Bool, bodyless: Bool) {
-        let bodyless = requestMethod == .HEAD || requestMethod == .CONNECT
-        let noFraming = requestMethod == .CONNECT || !head.status.mayHaveResponseBody
+        let bodyless = requestMethod.isHEAD || requestMethod.isCONNECT
+        let noFraming = requestMethod.isCONNECT || !head.status.mayHaveResponseBody
         // With a length the body keeps it; a chunked one keeps its codings (the chunks are written
         // again); anything else is chunked by the proxy.
         let addsChunked = !noFraming && !head.hasContentLength && !head.isChunked
@@ -94,7 +94,7 @@ extension HTTP1Writer {
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
         buffer.writeStaticString(" ")
-        head.bytes.withUnsafeReadableBytes { raw in
+        _ = head.bytes.withUnsafeReadableBytes { raw in
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.reason]))
         }
         buffer.writeStaticString("\r\n")

@@ -24,7 +24,7 @@ enum HTTP1Writer {
     /// cost more: the closures' captures were checked for exclusive access on every request.)
     static func writeRequestLine(method: HTTPMethod, uri: String, into buffer: inout ByteBuffer) {
         buffer.reserveCapacity(minimumWritableBytes: uri.utf8.count + 24)
-        if method == .GET {
+        if method.isGET {
             buffer.writeStaticString("GET ")
         } else {
             buffer.writeString(method.rawValue)

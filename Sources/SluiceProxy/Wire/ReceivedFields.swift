@@ -76,6 +76,24 @@ extension HeadScan {
     }
 }
 
+/// The HTTP version both start lines carry.
+enum HTTPVersionText {
+    /// Whether `raw` holds `HTTP/1.0` or `HTTP/1.1` at `offset`; nil when it does not, else whether
+    /// it is 1.1. (Byte by byte: `starts(with:)` or a `zip` with a string's UTF-8 view went through
+    /// their iterators for every byte, on every request and response.)
+    static func http1(in raw: UnsafeRawBufferPointer, at offset: Int) -> Bool? {
+        guard offset >= 0, offset + 8 <= raw.count, raw[offset] == UInt8(ascii: "H"), raw[offset + 1] == UInt8(ascii: "T"),
+            raw[offset + 2] == UInt8(ascii: "T"), raw[offset + 3] == UInt8(ascii: "P"), raw[offset + 4] == UInt8(ascii: "/"),
+            raw[offset + 5] == UInt8(ascii: "1"), raw[offset + 6] == UInt8(ascii: ".")
+        else { return nil }
+        switch raw[offset + 7] {
+        case UInt8(ascii: "1"): return true
+        case UInt8(ascii: "0"): return false
+        default: return nil
+        }
+    }
+}
+
 /// What a head's fields say about its connection and its body (RFC 9112 6.3, 9.3).
 struct FieldSummary {
     /// The connection may be kept after this message (HTTP/1.1 unless `close`; HTTP/1.0 only with

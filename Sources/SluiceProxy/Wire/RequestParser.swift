@@ -145,11 +145,9 @@ struct RequestParser {
         guard !target.isEmpty, index + 11 <= raw.count, raw[index] == 0x20 else {
             throw HeadParseError(reason: "the request target is empty or has a space or control character")
         }
-        let version = UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<(index + 11)])
-        guard version.starts(with: "HTTP/1.".utf8), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
-            version[8] == 0x0D, version[9] == 0x0A
+        guard let isHTTP11 = HTTPVersionText.http1(in: raw, at: index + 1), raw[index + 9] == 0x0D, raw[index + 10] == 0x0A
         else { throw HeadParseError(reason: "not an HTTP/1.0 or HTTP/1.1 request line") }
-        return (method, target, version[7] == UInt8(ascii: "1"), index + 11)
+        return (method, target, isHTTP11, index + 11)
     }
 
     private static func methodNamed(_ name: UnsafeRawBufferPointer) -> HTTPMethod {

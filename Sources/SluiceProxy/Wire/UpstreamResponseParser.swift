@@ -111,9 +111,9 @@ struct UpstreamResponseParser {
             let transferEncodings = summary.transferEncodings
             let isChunked = summary.lastCodingIsChunked
             let body: ReceivedResponseHead.Body
-            if method == .HEAD || code < 200 || code == 204 || code == 304 {
+            if method.isHEAD || code < 200 || code == 204 || code == 304 {
                 body = .none
-            } else if method == .CONNECT && code < 300 {
+            } else if method.isCONNECT && code < 300 {
                 // A tunnel the proxy does not carry: nothing more is read from this connection.
                 body = .none
                 keepAlive = false
@@ -134,9 +134,7 @@ struct UpstreamResponseParser {
     /// `HTTP/1.x SSS reason CRLF`: the code, whether it is HTTP/1.1, the reason's range and where
     /// the fields start. The reason may be absent (with or without its space).
     private static func statusLine(_ raw: UnsafeRawBufferPointer) throws -> (Int, Bool, Range<Int>, Int) {
-        let prefix = "HTTP/1."
-        guard raw.count >= 14, zip(raw, prefix.utf8).allSatisfy({ $0 == $1 }),
-            raw[7] == UInt8(ascii: "0") || raw[7] == UInt8(ascii: "1"), raw[8] == 0x20
+        guard raw.count >= 14, let isHTTP11 = HTTPVersionText.http1(in: raw, at: 0), raw[8] == 0x20
         else { throw HeadParseError(reason: "not an HTTP/1.0 or HTTP/1.1 status line") }
         var code = 0
         for index in 9..<12 {
@@ -158,6 +156,6 @@ struct UpstreamResponseParser {
         }
         guard index == 12 || reasonStart == 13 else { throw HeadParseError(reason: "no space after the status code") }
         guard raw[index + 1] == 0x0A else { throw HeadParseError(reason: "the status line has a bare CR") }
-        return (code, raw[7] == UInt8(ascii: "1"), reasonStart..<index, index + 2)
+        return (code, isHTTP11, reasonStart..<index, index + 2)
     }
 }
