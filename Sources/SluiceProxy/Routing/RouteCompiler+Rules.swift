@@ -104,7 +104,14 @@ extension CompilationState {
                 reason: "BackendNotFound", message: "Service \(namespace)/\(ref.name) has no port \(ref.port.map { "\($0)" } ?? "(none given)")"))
         }
         let key = BackendKey(namespace: namespace, name: ref.name, port: port)
-        backendKeys.insert(key)
+        let slot: Int
+        if let known = backendSlots[key] {
+            slot = known
+        } else {
+            slot = backendKeys.count
+            backendKeys.append(key)
+            backendSlots[key] = slot
+        }
         var endpoints: [Endpoint] = []
         for slice in input.endpointSlices
         where (slice.metadata.namespace ?? "default") == namespace && slice.metadata.labels?[EndpointSlice.serviceNameLabel] == ref.name {
@@ -113,7 +120,7 @@ extension CompilationState {
                 for address in endpoint.addresses { endpoints.append(Endpoint(host: address, port: slicePort)) }
             }
         }
-        return .success(ResolvedBackend(key: key, endpoints: endpoints))
+        return .success(ResolvedBackend(key: key, endpoints: endpoints, slot: slot))
     }
 }
 

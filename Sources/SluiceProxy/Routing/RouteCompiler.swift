@@ -62,7 +62,9 @@ struct CompilationState {
     var statuses: [ObjectReference: RouteCompiler.ComputedStatus] = [:]
     /// Listeners by gateway key (`namespace/name`) and listener name, as they are compiled.
     var listeners: [String: [ListenerState]] = [:]
-    var backendKeys: Set<BackendKey> = []
+    /// Backends in the order first referred to; a key's index is its `ResolvedBackend.slot`.
+    var backendKeys: [BackendKey] = []
+    var backendSlots: [BackendKey: Int] = [:]
 
     init(input: ProxyInput, controllerName: String, now: String) {
         self.input = input
@@ -121,7 +123,7 @@ struct CompilationState {
                 isTLS: port.contains { $0.listeners.contains(where: \.isTLS) },
                 listeners: compiled.sorted { Self.hostnameOrder($0.hostname, $1.hostname) })
         }
-        return RouteTable(ports: ports, backends: backendKeys)
+        return RouteTable(ports: ports, slottedBackends: backendKeys)
     }
 
     /// Exact hostnames first, then wildcards longest first, then no hostname.

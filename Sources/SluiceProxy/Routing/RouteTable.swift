@@ -8,10 +8,18 @@ public struct RouteTable: Sendable {
     public var ports: [Int: PortTable]
     /// Every backend a rule can send to, by key, so statistics can be set up per backend.
     public var backends: Set<BackendKey>
+    /// The same keys in the order of their `ResolvedBackend.slot`: a request finds its backend's
+    /// statistics by index (a hash of the key's two strings cost more, on every request).
+    let slottedBackends: [BackendKey]
 
     public init(ports: [Int: PortTable] = [:], backends: Set<BackendKey> = []) {
+        self.init(ports: ports, slottedBackends: backends.sorted())
+    }
+
+    init(ports: [Int: PortTable], slottedBackends: [BackendKey]) {
         self.ports = ports
-        self.backends = backends
+        self.backends = Set(slottedBackends)
+        self.slottedBackends = slottedBackends
     }
 
     /// The listeners of all Gateways on one port. They share one socket; the request's host (or
@@ -285,10 +293,17 @@ public enum BackendTarget: Sendable {
 public final class ResolvedBackend: Sendable {
     public let key: BackendKey
     public let endpoints: [Endpoint]
+    /// Where `key` is in its table's `slottedBackends` (nil for a backend made outside a table).
+    let slot: Int?
 
-    public init(key: BackendKey, endpoints: [Endpoint]) {
+    public convenience init(key: BackendKey, endpoints: [Endpoint]) {
+        self.init(key: key, endpoints: endpoints, slot: nil)
+    }
+
+    init(key: BackendKey, endpoints: [Endpoint], slot: Int?) {
         self.key = key
         self.endpoints = endpoints
+        self.slot = slot
     }
 }
 

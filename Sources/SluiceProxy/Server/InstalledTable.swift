@@ -1,10 +1,12 @@
 import NIOConcurrencyHelpers
 import NIOSSL
+import Synchronization
 
 /// A RouteTable with what serving it needs: statistics per backend and TLS contexts per listener.
 final class InstalledTable: Sendable {
     let table: RouteTable
-    let stats: [BackendKey: BackendStats]
+    /// Per `ResolvedBackend.slot` of this table.
+    private let statsBySlot: [BackendStats]
     /// Per TLS port: listener hostname (nil: any) and its context, most specific first.
     let tlsContexts: [Int: [(hostname: Hostname?, context: NIOSSLContext)]]
 
@@ -12,9 +14,7 @@ final class InstalledTable: Sendable {
     /// chain, which is the slowest part of a reload.
     init(table: RouteTable, stats: ProxyStats, contexts: inout [TLSCertificate: NIOSSLContext]) throws {
         self.table = table
-        var byKey: [BackendKey: BackendStats] = [:]
-        for key in table.backends { byKey[key] = stats.backend(key) }
-        self.stats = byKey
+        self.statsBySlot = table.slottedBackends.map { stats.backend($0) }
         var byPort: [Int: [(hostname: Hostname?, context: NIOSSLContext)]] = [:]
         for (port, portTable) in table.ports where portTable.isTLS {
             var list: [(hostname: Hostname?, context: NIOSSLContext)] = []
@@ -37,6 +37,12 @@ final class InstalledTable: Sendable {
         self.tlsContexts = byPort
     }
 
+    /// The statistics of one of this table's backends.
+    func stats(of backend: ResolvedBackend) -> BackendStats? {
+        guard let slot = backend.slot, slot < statsBySlot.count else { return nil }
+        return statsBySlot[slot]
+    }
+
     /// The context for a TLS server name: the most specific listener that matches, else the first.
     func tlsContext(port: Int, serverName: String?) -> NIOSSLContext? {
         guard let list = tlsContexts[port], !list.isEmpty else { return nil }
@@ -49,11 +55,32 @@ final class InstalledTable: Sendable {
 
 /// The current table, read once per request and replaced whole on reload.
 final class TableBox: Sendable {
-    private let box: NIOLockedValueBox<InstalledTable>
+    /// A table read with its generation, kept by a reader between requests.
+    typealias Reading = (generation: Int, table: InstalledTable)
 
-    init(_ table: InstalledTable) { box = NIOLockedValueBox(table) }
+    private let box: NIOLockedValueBox<Reading>
+    /// The generation of the table in `box`, stored after the table: a reader that still sees the
+    /// generation it read last keeps its table without taking the lock (a lock and an unlock on
+    /// every request otherwise).
+    private let generation = Atomic(0)
 
-    var current: InstalledTable { box.withLockedValue { $0 } }
+    init(_ table: InstalledTable) { box = NIOLockedValueBox((0, table)) }
 
-    func replace(with table: InstalledTable) { box.withLockedValue { $0 = table } }
+    var current: InstalledTable { box.withLockedValue { $0.table } }
+
+    /// The current table, by way of `last` (the caller's previous reading, updated).
+    func current(after last: inout Reading?) -> InstalledTable {
+        let latest = generation.load(ordering: .acquiring)
+        if let last, last.generation == latest { return last.table }
+        let reading = box.withLockedValue { $0 }
+        last = reading
+        return reading.table
+    }
+
+    func replace(with table: InstalledTable) {
+        box.withLockedValue {
+            $0 = ($0.generation + 1, table)
+            generation.store($0.generation, ordering: .releasing)
+        }
+    }
 }

@@ -41,7 +41,7 @@ extension ProxyHandler {
             return
         }
         let uri = head.uri
-        let installed = tables.current
+        let installed = tables.current(after: &tableReading)
         let (host, hostname) = requestHost(head)
         let decision = installed.table.decide(port: listenerPort, hostname: hostname, method: head.method.rawValue, uri: uri, headers: head)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
@@ -62,7 +62,7 @@ extension ProxyHandler {
             state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
             return
         }
-        let stats = installed.stats[backend.key]
+        let stats = installed.stats(of: backend)
         guard !backend.endpoints.isEmpty else {
             stats?.recordRequest()
             stats?.recordResponse(status: 503, latency: .zero)

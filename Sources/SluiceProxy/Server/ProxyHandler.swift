@@ -16,6 +16,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     typealias OutboundOut = HTTPServerResponsePart
 
     let tables: TableBox
+    /// The table the last request was routed by, kept while it is still the current one.
+    var tableReading: TableBox.Reading?
     let pool: UpstreamPool
     let mirrors: MirrorSender
     let listenerPort: Int
