@@ -3,43 +3,58 @@ import Testing
 
 @Suite("Conformance: hostnames")
 struct ConformanceHostnameTests {
+    /// The suite's cases for `httproute-hostname-intersection.yaml`.
+    static let intersectionCases: [Case] = [
+        Case(host: "very.specific.com", path: "/s1", backend: "infra-backend-v1"),
+        Case(host: "very.specific.com:1234", path: "/s1", backend: "infra-backend-v1"),
+        Case(host: "non.matching.com", path: "/s1", status: 404),
+        Case(host: "foo.nonmatchingwildcard.io", path: "/s1", status: 404),
+        Case(host: "foo.wildcard.io", path: "/s1", status: 404),
+        Case(host: "very.specific.com", path: "/non-matching-prefix", status: 404),
+        Case(host: "foo.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+        Case(host: "bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+        Case(host: "foo.bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
+        Case(host: "non.matching.com", path: "/s2", status: 404),
+        Case(host: "wildcard.io", path: "/s2", status: 404),
+        Case(host: "very.specific.com", path: "/s2", status: 404),
+        Case(host: "foo.wildcard.io", path: "/non-matching-prefix", status: 404),
+        Case(host: "very.specific.com", path: "/s3", backend: "infra-backend-v3"),
+        Case(host: "non.matching.com", path: "/s3", status: 404),
+        Case(host: "foo.specific.com", path: "/s3", status: 404),
+        Case(host: "foo.wildcard.io", path: "/s3", status: 404),
+        Case(host: "foo.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+        Case(host: "bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+        Case(host: "foo.bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
+        Case(host: "anotherwildcard.io", path: "/s4", status: 404),
+        Case(host: "foo.wildcard.io", path: "/s4", status: 404),
+        Case(host: "very.specific.com", path: "/s4", status: 404),
+        Case(host: "specific.but.wrong.com", path: "/s5", status: 404),
+        Case(host: "wildcard.io", path: "/s5", status: 404),
+        Case(host: "first.com", backend: "infra-backend-v2"),
+        Case(host: "sub.first.com", backend: "infra-backend-v2"),
+        Case(host: "second.com", backend: "infra-backend-v2"),
+        Case(host: "sub.second.com", backend: "infra-backend-v2"),
+        Case(host: "third.com", status: 404),
+        Case(host: "sub.third.com", status: 404),
+    ]
+
+    @Test("a kept-alive connection routes each request by its own Host, not by the one before")
+    func hostPerRequestOnOneConnection() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-hostname-intersection.yaml"])
+        defer { Task { await env.stop() } }
+        let connection = try await TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        // Interleaved so that consecutive requests change host, and come back to one seen before.
+        let cases = Self.intersectionCases
+        let interleaved = zip(cases, cases.reversed()).flatMap { [$0, $1] }
+        try await env.expect(interleaved, over: .keptAlive(connection))
+    }
+
     @Test("HTTPRouteHostnameIntersection: routes answer only for the intersection with their listener")
     func intersection() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-hostname-intersection.yaml"])
         defer { Task { await env.stop() } }
-        try await env.expect([
-            Case(host: "very.specific.com", path: "/s1", backend: "infra-backend-v1"),
-            Case(host: "very.specific.com:1234", path: "/s1", backend: "infra-backend-v1"),
-            Case(host: "non.matching.com", path: "/s1", status: 404),
-            Case(host: "foo.nonmatchingwildcard.io", path: "/s1", status: 404),
-            Case(host: "foo.wildcard.io", path: "/s1", status: 404),
-            Case(host: "very.specific.com", path: "/non-matching-prefix", status: 404),
-            Case(host: "foo.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
-            Case(host: "bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
-            Case(host: "foo.bar.wildcard.io", path: "/s2", backend: "infra-backend-v2"),
-            Case(host: "non.matching.com", path: "/s2", status: 404),
-            Case(host: "wildcard.io", path: "/s2", status: 404),
-            Case(host: "very.specific.com", path: "/s2", status: 404),
-            Case(host: "foo.wildcard.io", path: "/non-matching-prefix", status: 404),
-            Case(host: "very.specific.com", path: "/s3", backend: "infra-backend-v3"),
-            Case(host: "non.matching.com", path: "/s3", status: 404),
-            Case(host: "foo.specific.com", path: "/s3", status: 404),
-            Case(host: "foo.wildcard.io", path: "/s3", status: 404),
-            Case(host: "foo.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
-            Case(host: "bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
-            Case(host: "foo.bar.anotherwildcard.io", path: "/s4", backend: "infra-backend-v1"),
-            Case(host: "anotherwildcard.io", path: "/s4", status: 404),
-            Case(host: "foo.wildcard.io", path: "/s4", status: 404),
-            Case(host: "very.specific.com", path: "/s4", status: 404),
-            Case(host: "specific.but.wrong.com", path: "/s5", status: 404),
-            Case(host: "wildcard.io", path: "/s5", status: 404),
-            Case(host: "first.com", backend: "infra-backend-v2"),
-            Case(host: "sub.first.com", backend: "infra-backend-v2"),
-            Case(host: "second.com", backend: "infra-backend-v2"),
-            Case(host: "sub.second.com", backend: "infra-backend-v2"),
-            Case(host: "third.com", status: 404),
-            Case(host: "sub.third.com", status: 404),
-        ])
+        try await env.expect(Self.intersectionCases)
         let rejected = env.routeConditions("no-intersecting-hosts")
         #expect(rejected["Accepted"]?.status == "False")
         #expect(rejected["Accepted"]?.reason == "NoMatchingListenerHostname")

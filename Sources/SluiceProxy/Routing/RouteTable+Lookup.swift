@@ -32,15 +32,34 @@ extension RouteTable {
 
     /// `decide` for a host already normalized (`normalize(host:)`).
     func decide(port: Int, hostname: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
-        guard let portTable = ports[port] else { return .notFound }
-        // Listeners and entries are looked at where they are stored, by index, rather than
-        // through the copies a `for` loop or `first(where:)` hands out.
+        decide(in: candidates(port: port, hostname: hostname), method: method, uri: uri, headers: headers)
+    }
+
+    /// The entries that may serve a host on a port, in precedence order: the first half of
+    /// `decide`, which depends on the host only (a connection that repeats its host keeps them).
+    struct Candidates {
+        let port: Int
+        let isTLS: Bool
+        let entries: [RouteEntry]
+    }
+
+    func candidates(port: Int, hostname: String) -> Candidates? {
+        guard let portTable = ports[port] else { return nil }
+        // Listeners are looked at where they are stored, by index, rather than through the
+        // copies a `for` loop or `first(where:)` hands out.
         let listeners = portTable.listeners
         guard let listener = listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
-            return .notFound
+            return nil
         }
         let entries = listeners[listener].entries(for: hostname)
-        guard !entries.isEmpty else { return .notFound }
+        guard !entries.isEmpty else { return nil }
+        return Candidates(port: port, isTLS: portTable.isTLS, entries: entries)
+    }
+
+    /// The second half of `decide`: the first entry that matches the request.
+    func decide(in candidates: Candidates?, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
+        guard let candidates else { return .notFound }
+        let entries = candidates.entries
         // As bytes: a path is compared byte for byte, never as Unicode text.
         let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = queryStart.map { uri[..<$0] } ?? Substring(uri)
@@ -48,7 +67,7 @@ extension RouteTable {
         for index in entries.indices where entries[index].match.matches(method: method, path: path, query: query, headers: headers) {
             var prefix: String?
             if case .prefix(let matched) = entries[index].match.path { prefix = matched }
-            return .matched(rule: entries[index].rule, prefix: prefix, listenerPort: port, isTLS: portTable.isTLS)
+            return .matched(rule: entries[index].rule, prefix: prefix, listenerPort: candidates.port, isTLS: candidates.isTLS)
         }
         return .notFound
     }

@@ -43,7 +43,8 @@ extension ProxyHandler {
         let uri = head.uri
         let installed = tables.current(after: &tableReading)
         let (host, hostname) = requestHost(head)
-        let decision = installed.table.decide(port: listenerPort, hostname: hostname, method: head.method.rawValue, uri: uri, headers: head)
+        let decision = installed.table.decide(
+            in: candidates(in: installed, hostname: hostname), method: head.method.rawValue, uri: uri, headers: head)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
             state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
@@ -144,6 +145,15 @@ extension ProxyHandler {
             lastHost = (value, RouteTable.normalize(host: value))
         }
         return lastHost
+    }
+
+    /// The entries that may serve `hostname` on this listener, worked out again only when the
+    /// table or the hostname changed (a listener lookup and a hash of the name otherwise).
+    func candidates(in installed: InstalledTable, hostname: String) -> RouteTable.Candidates? {
+        if let last = lastCandidates, last.table === installed, last.hostname == hostname { return last.candidates }
+        let candidates = installed.table.candidates(port: listenerPort, hostname: hostname)
+        lastCandidates = (installed, hostname, candidates)
+        return candidates
     }
 
     /// The sooner of two optional timeouts.

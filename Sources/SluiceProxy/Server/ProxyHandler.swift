@@ -60,6 +60,8 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     var serving = false
     /// The Host of the connection's last request and its normalized hostname (`requestHost`).
     var lastHost = (value: "", hostname: "")
+    /// The route entries for the last hostname in the last table (`RouteTable.candidates`).
+    var lastCandidates: (table: InstalledTable, hostname: String, candidates: RouteTable.Candidates?)?
 
     enum State {
         case idle

@@ -264,6 +264,9 @@ final class DeferredFlushes {
     private let eventLoop: any EventLoop
     /// Channels, or a handler's context (its flush starts there rather than at the pipeline's tail).
     private var targets: [any ChannelOutboundInvoker] = []
+    /// The array the last turn's flushes were made from, kept for the next turn's targets: taking
+    /// `targets` out by copy left it shared, and emptying it then allocated a new one every turn.
+    private var flushing: [any ChannelOutboundInvoker] = []
     private var scheduled = false
 
     init(eventLoop: any EventLoop) {
@@ -277,9 +280,10 @@ final class DeferredFlushes {
         scheduled = true
         eventLoop.assumeIsolated().execute { [self] in
             scheduled = false
-            let due = targets
-            targets.removeAll(keepingCapacity: true)
-            for target in due { target.flush() }
+            // Flushes made while these run (a write completing) go to `targets` and the next task.
+            swap(&targets, &flushing)
+            for index in flushing.indices { flushing[index].flush() }
+            flushing.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -16,8 +16,8 @@ struct Case: Sendable, CustomStringConvertible {
 }
 
 extension ConformanceEnvironment {
-    /// Sends each case on a fresh connection (HTTP/1.1, or `transport`) and checks which backend (or
-    /// status) answered.
+    /// Sends each case on a fresh connection (HTTP/1.1, or `transport`; `.keptAlive`: all on one)
+    /// and checks which backend (or status) answered.
     func expect(
         _ cases: [Case], listenerPort: Int = 80, over transport: Transport = .http1, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {

@@ -86,23 +86,28 @@ final class HTTP2TestConnection: Sendable {
 /// How a test reaches the proxy: the same cases can run over HTTP/1.1 and over HTTP/2.
 enum Transport: Sendable, CustomStringConvertible {
     case http1
+    /// HTTP/1.1, every request on this one kept-alive connection.
+    case keptAlive(TestConnection)
     /// HTTP/2 without TLS, with prior knowledge.
     case h2c
 
     var description: String {
         switch self {
         case .http1: "HTTP/1.1"
+        case .keptAlive: "HTTP/1.1 on one connection"
         case .h2c: "h2c"
         }
     }
 
-    /// A one-off request on a new connection.
+    /// A one-off request on a new connection (`keptAlive`: on that connection).
     func get(
         port: Int, _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = []
     ) async throws -> TestResponse {
         switch self {
         case .http1:
             return try await TestConnection.get(port: port, path, host: host, method: method, headers: headers)
+        case .keptAlive(let connection):
+            return try await connection.send(path, host: host, method: method, headers: headers)
         case .h2c:
             let connection = try await HTTP2TestConnection.connect(port: port)
             defer { Task { await connection.close() } }
