@@ -37,10 +37,13 @@ final class InstalledTable: Sendable {
         self.tlsContexts = byPort
     }
 
-    /// The statistics of one of this table's backends.
+    /// The statistics of one of this table's backends (found by key if it was made without a slot,
+    /// outside `RouteCompiler`).
     func stats(of backend: ResolvedBackend) -> BackendStats? {
-        guard let slot = backend.slot, slot < statsBySlot.count else { return nil }
-        return statsBySlot[slot]
+        if let slot = backend.slot, slot < statsBySlot.count, table.slottedBackends[slot] == backend.key {
+            return statsBySlot[slot]
+        }
+        return table.slottedBackends.firstIndex(of: backend.key).map { statsBySlot[$0] }
     }
 
     /// The context for a TLS server name: the most specific listener that matches, else the first.

@@ -191,7 +191,7 @@ final class UpstreamHandler: ChannelInboundHandler {
             earlier.writeBuffer(&bytes)
             bytes = earlier
         }
-        // Loaded once per read (a weak load is a call and a retain), and again only if a part
+        // Loaded once per read (each load is a retain and a release), and again only if a part
         // changed it: a borrower that gives the connection up while handling a part (a 502 for
         // its head) may be serving its next request on another connection by the next part, which
         // must not reach it.
