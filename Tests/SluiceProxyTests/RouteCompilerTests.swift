@@ -182,10 +182,10 @@ struct RouteCompilerTests {
 
     @Test("URL rewriting and redirect locations")
     func rewriting() {
-        #expect(RequestRewriting.apply(.replacePrefixMatch("/"), to: "/api/x", matchedPrefix: "/api") == "/x")
-        #expect(RequestRewriting.apply(.replacePrefixMatch("/"), to: "/api", matchedPrefix: "/api") == "/")
-        #expect(RequestRewriting.apply(.replacePrefixMatch("/one"), to: "/prefix/one/two", matchedPrefix: "/prefix/one") == "/one/two")
-        #expect(RequestRewriting.apply(.replacePrefixMatch("/new"), to: "/x/y", matchedPrefix: "") == "/new/x/y")
+        #expect(RequestRewriting.rewrittenURI("/api/x", .replacePrefixMatch("/"), matchedPrefix: "/api") == "/x")
+        #expect(RequestRewriting.rewrittenURI("/api", .replacePrefixMatch("/"), matchedPrefix: "/api") == "/")
+        #expect(RequestRewriting.rewrittenURI("/prefix/one/two", .replacePrefixMatch("/one"), matchedPrefix: "/prefix/one") == "/one/two")
+        #expect(RequestRewriting.rewrittenURI("/x/y", .replacePrefixMatch("/new"), matchedPrefix: "") == "/new/x/y")
         #expect(RequestRewriting.rewrittenURI("/api/x?q=1", rewrite: Rewrite(path: .replacePrefixMatch("/")), matchedPrefix: "/api") == "/x?q=1")
         let redirect = Redirect(scheme: "https", hostname: nil, port: nil, path: nil, statusCode: 301)
         #expect(RequestRewriting.location(for: redirect, uri: "/a?b", host: "Foo.com:8080", matchedPrefix: nil, listenerPort: 80, isTLS: false) == "https://foo.com/a?b")

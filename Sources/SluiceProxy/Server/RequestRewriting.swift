@@ -115,13 +115,8 @@ enum RequestRewriting {
         }
     }
 
-    /// ReplaceFullPath, or ReplacePrefixMatch on segment boundaries (`/api/x` with `/api` → `/` gives `/x`).
-    static func apply(_ modifier: PathModifier, to path: Substring, matchedPrefix: String?) -> String {
-        var path = path
-        return path.withUTF8 { path in rewritten(path: path, modifier, matchedPrefix: matchedPrefix, query: UnsafeBufferPointer(start: nil, count: 0)) }
-    }
-
-    /// `path` changed by `modifier`, then `query`, built as bytes into one new string.
+    /// `path` changed by `modifier`, then `query`, built as bytes into one new string: ReplaceFullPath,
+    /// or ReplacePrefixMatch on segment boundaries (`/api/x` with `/api` → `/` gives `/x`).
     private static func rewritten(
         path: UnsafeBufferPointer<UInt8>, _ modifier: PathModifier, matchedPrefix: String?, query: UnsafeBufferPointer<UInt8>
     ) -> String {
