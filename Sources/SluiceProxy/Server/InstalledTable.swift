@@ -38,12 +38,10 @@ final class InstalledTable: Sendable {
     }
 
     /// The statistics of one of this table's backends (found by key if it was made without a slot,
-    /// outside `RouteCompiler`).
+    /// outside `RouteCompiler`; a slot is only ever given by the compiler of this table).
     func stats(of backend: ResolvedBackend) -> BackendStats? {
-        if let slot = backend.slot, slot < statsBySlot.count, table.slottedBackends[slot] == backend.key {
-            return statsBySlot[slot]
-        }
-        return table.slottedBackends.firstIndex(of: backend.key).map { statsBySlot[$0] }
+        guard let slot = backend.slot else { return table.slottedBackends.firstIndex(of: backend.key).map { statsBySlot[$0] } }
+        return slot < statsBySlot.count ? statsBySlot[slot] : nil
     }
 
     /// The context for a TLS server name: the most specific listener that matches, else the first.
