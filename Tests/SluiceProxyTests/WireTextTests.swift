@@ -26,6 +26,31 @@ struct WireTextTests {
         }
     }
 
+    @Test("the token bitmaps hold exactly RFC 9110's tchar bytes")
+    func tokenBytes() {
+        let tchars = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(WireText.isTokenByte(byte) == tchars.contains(byte), "byte \(byte)")
+        }
+    }
+
+    @Test("a field value is checked eight bytes at a time: each control byte is found wherever it sits")
+    func fieldValueBytes() {
+        // Lengths around the word size, the control byte at every position, HTAB and obs-text kept.
+        for length in 0...19 {
+            let plain = [UInt8](repeating: UInt8(ascii: "v"), count: length)
+            #expect(plain.withUnsafeBytes { FieldLines.isFieldValue($0) }, "length \(length)")
+            for position in 0..<length {
+                for (byte, valid) in [(0x09, true), (0x20, true), (0x80, true), (0xFF, true), (0x7E, true), (0x00, false),
+                                      (0x0A, false), (0x0D, false), (0x1F, false), (0x7F, false), (0x01, false)] as [(UInt8, Bool)] {
+                    var value = plain
+                    value[position] = byte
+                    #expect(value.withUnsafeBytes { FieldLines.isFieldValue($0) } == valid, "length \(length), byte \(byte) at \(position)")
+                }
+            }
+        }
+    }
+
     @Test("a request filter header that cannot be sent is answered 502 and nothing reaches the backend")
     func unsendableRequestHeader() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-request-header-modifier.yaml"]) { input in

@@ -8,7 +8,9 @@ final class Exchange {
     let rule: CompiledRule
     let backend: WeightedBackend
     let stats: BackendStats?
-    let started = NIODeadline.now()
+    /// By the event loop's clock (`ProxyHandler.finishRequest` reads the same clock once for this
+    /// latency and the connection's idle time).
+    let started: NIODeadline
     var mirrored: [HTTPClientRequestPart]?
     var requestEnded = false
     var responseStarted = false
@@ -25,8 +27,9 @@ final class Exchange {
 
     init(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
-        mirrored: [HTTPClientRequestPart]?
+        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
     ) {
+        self.started = started
         self.method = method
         self.keepAlive = keepAlive
         self.rule = rule
@@ -35,7 +38,7 @@ final class Exchange {
         self.mirrored = mirrored
     }
 
-    var elapsed: Duration { .nanoseconds(Int64((NIODeadline.now() - started).nanoseconds)) }
+    func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }
 }
 
 /// An answer the proxy writes itself.

@@ -95,14 +95,17 @@ extension ProxyHandler {
             exchange = Exchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
                 mirrored: rule.mirrors.isEmpty
-                    ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))])
+                    ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
+                started: context.eventLoop.now)
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
             HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, framing: framing, into: &bytes)
         } else {
             // Fields as they came, hop-by-hop ones left out.
-            exchange = Exchange(method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil)
+            exchange = Exchange(
+                method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil,
+                started: context.eventLoop.now)
             let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = framing.carriesBody

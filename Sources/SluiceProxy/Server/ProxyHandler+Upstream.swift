@@ -64,14 +64,16 @@ extension ProxyHandler {
             guard case .forwarding(_, let connection) = state else { return }
             downstreamFlushPending = false
             exchange.timeout?.cancel()
-            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed)
+            // One reading of the clock for the latency and the idle time.
+            let now = context.eventLoop.now
+            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed(at: now))
             connection.handler.delegate = nil
             if exchange.upstreamKeepAlive && exchange.requestEnded {
                 pool.release(connection)
             } else {
                 connection.channel.close(promise: nil)
             }
-            finishRequest()
+            finishRequest(at: now)
             upstreamBytes = nil
             let end: NIOAny
             if isHTTP2Stream {
@@ -154,7 +156,8 @@ extension ProxyHandler {
         exchange.timeout?.cancel()
         abandonUpstream()
         guard let context else { return }
-        exchange.stats?.recordResponse(status: Int(status.code), latency: exchange.elapsed)
+        let now = context.eventLoop.now
+        exchange.stats?.recordResponse(status: Int(status.code), latency: exchange.elapsed(at: now))
         if exchange.responseStarted || !exchange.requestEnded {
             state = .closed
             if !exchange.responseStarted {
@@ -164,7 +167,7 @@ extension ProxyHandler {
             }
             return
         }
-        finishRequest()
+        finishRequest(at: now)
         write(.plain(status), method: exchange.method, keepAlive: exchange.keepAlive, context: context)
         serveUnread(context: context)
     }

@@ -123,7 +123,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             // The request itself is broken: the upstream never gets the rest of it.
             exchange.timeout?.cancel()
             abandonUpstream()
-            exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed)
+            exchange.stats?.recordResponse(status: 400, latency: exchange.elapsed(at: context.eventLoop.now))
             if exchange.responseStarted {
                 state = .closed
                 context.close(promise: nil)
@@ -221,11 +221,12 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         }
     }
 
-    /// The request is done with and the connection waits for the next one. (The idle time is the
-    /// event loop's: an embedded loop's clock is not `NIODeadline.now()`.)
-    func finishRequest() {
+    /// The request is done with and the connection waits for the next one, idle since `now` (the
+    /// event loop's clock, read by the caller if it had it: an embedded loop's clock is not
+    /// `NIODeadline.now()`).
+    func finishRequest(at now: NIODeadline? = nil) {
         state = .idle
-        idleSince = context?.eventLoop.now ?? idleSince
+        idleSince = now ?? context?.eventLoop.now ?? idleSince
         headerDeadline?.requestFinished()
     }
 

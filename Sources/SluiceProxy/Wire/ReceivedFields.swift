@@ -191,24 +191,53 @@ enum FieldLines {
             index += 1
             while bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
             let valueStart = index
-            var valueEnd = index
-            while true {
-                let byte = bytes[index]
-                if byte == 0x0D { break }
-                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else {
-                    throw HeadParseError(reason: "a header value has a control character")
-                }
-                index += 1
-                if byte != 0x20 && byte != 0x09 { valueEnd = index }
+            // The line's CR (the head ends in CRLF CRLF, so there is one before `end`); what is
+            // before it must be a value, and a CR must be followed by LF.
+            guard let base = bytes.baseAddress, let found = memchr(base + index, 0x0D, end - index) else {
+                throw HeadParseError(reason: "a header line has no CRLF")
             }
-            // `headEnd` made sure every CR here is followed by LF.
+            index = base.distance(to: UnsafeRawPointer(found))
+            guard isFieldValue(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index])) else {
+                throw HeadParseError(reason: "a header value has a control character")
+            }
             guard bytes[index + 1] == 0x0A else { throw HeadParseError(reason: "a header line has a bare CR") }
+            var valueEnd = index
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let kind = classify(bytes, name)
             if kind == .hopByHop(0) { listsOthers = listsOthers || listsNonHopByHop(bytes, valueStart..<valueEnd) }
             fields.append(ReceivedField(line: lineStart..<index + 2, name: name, value: valueStart..<valueEnd, kind: kind))
             lineStart = index + 2
         }
         if listsOthers { markListed(bytes, &fields) }
+    }
+
+    /// No control byte but HTAB (RFC 9110 5.5; obs-text is kept, as llhttp keeps it). Eight bytes
+    /// at a time: a word with no byte below 0x20 and none equal to 0x7F is passed whole, one with
+    /// such a byte is looked at byte by byte (HTAB is the only one allowed).
+    static func isFieldValue(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard let base = value.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= value.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // Bit 7 of a byte set where that byte is below 0x20, or is 0x7F (exact for a whole
+            // word's "any": the borrow trick of Hacker's Delight / Bit Twiddling Hacks).
+            let below20 = (word &- ones &* 0x20) & ~word & highs
+            let delete = word ^ (ones &* 0x7F)
+            let equals7F = (delete &- ones) & ~delete & highs
+            if below20 | equals7F != 0, !bytesAreFieldValue(base + index, 8) { return false }
+            index += 8
+        }
+        return bytesAreFieldValue(base + index, value.count - index)
+    }
+
+    private static func bytesAreFieldValue(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
+        for offset in 0..<count {
+            let byte = start.load(fromByteOffset: offset, as: UInt8.self)
+            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return false }
+        }
+        return true
     }
 
     /// `RequestRewriting.hopByHop`, in its order, for byte comparisons.
