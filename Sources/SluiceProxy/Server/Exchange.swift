@@ -1,16 +1,18 @@
 import NIOCore
 import NIOHTTP1
 
-/// One request on its way through the proxy.
+/// One request on its way through the proxy. A connection's handler starts its next request on
+/// the same object when nothing else holds it any more (`ProxyHandler.makeExchange`): `begin`
+/// sets every field, so nothing of the request before stays.
 final class Exchange {
-    let method: HTTPMethod
-    let keepAlive: Bool
-    let rule: CompiledRule
-    let backend: WeightedBackend
-    let stats: BackendStats?
+    private(set) var method: HTTPMethod
+    private(set) var keepAlive: Bool
+    private(set) var rule: CompiledRule
+    private(set) var backend: WeightedBackend
+    private(set) var stats: BackendStats?
     /// By the event loop's clock (`ProxyHandler.finishRequest` reads the same clock once for this
     /// latency and the connection's idle time).
-    let started: NIODeadline
+    private(set) var started: NIODeadline
     var mirrored: [HTTPClientRequestPart]?
     var requestEnded = false
     var responseStarted = false
@@ -36,6 +38,29 @@ final class Exchange {
         self.backend = backend
         self.stats = stats
         self.mirrored = mirrored
+    }
+
+    /// Starts another request on this object: every field as a new one would have it.
+    func begin(
+        method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
+        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
+    ) {
+        self.started = started
+        self.method = method
+        self.keepAlive = keepAlive
+        self.rule = rule
+        self.backend = backend
+        self.stats = stats
+        self.mirrored = mirrored
+        requestEnded = false
+        responseStarted = false
+        upstreamKeepAlive = true
+        status = 0
+        timeout = nil
+        requestChunked = false
+        requestCarriesBody = false
+        responseChunked = false
+        responseBodyless = false
     }
 
     func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }

@@ -92,20 +92,20 @@ extension ProxyHandler {
             if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
             rule.requestHeaders?.apply(to: &headers)
             picked.requestHeaders?.apply(to: &headers)
-            exchange = Exchange(
+            exchange = makeExchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
                 mirrored: rule.mirrors.isEmpty
                     ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
-                started: context.eventLoop.now)
+                context: context)
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
             HTTP1Writer.writeRequestHead(method: head.method, uri: upstreamURI, headers: headers, framing: framing, into: &bytes)
         } else {
             // Fields as they came, hop-by-hop ones left out.
-            exchange = Exchange(
+            exchange = makeExchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil,
-                started: context.eventLoop.now)
+                context: context)
             let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = framing.carriesBody
@@ -131,6 +131,25 @@ extension ProxyHandler {
         pool.connect(endpoint).assumeIsolated().whenComplete { result in
             self.connected(exchange, result)
         }
+    }
+
+    /// The exchange for a new request: the connection's last one if nothing holds it any more (its
+    /// request over, no timeout or connect callback keeping it), else a new one kept for the next.
+    private func makeExchange(
+        method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
+        mirrored: [HTTPClientRequestPart]?, context: ChannelHandlerContext
+    ) -> Exchange {
+        let started = context.eventLoop.now
+        if spareExchange != nil, isKnownUniquelyReferenced(&spareExchange!) {
+            let exchange = spareExchange!
+            exchange.begin(
+                method: method, keepAlive: keepAlive, rule: rule, backend: backend, stats: stats, mirrored: mirrored, started: started)
+            return exchange
+        }
+        let exchange = Exchange(
+            method: method, keepAlive: keepAlive, rule: rule, backend: backend, stats: stats, mirrored: mirrored, started: started)
+        spareExchange = exchange
+        return exchange
     }
 
     /// The request's Host value and the hostname routed by (`RouteTable.normalize`). A keep-alive
@@ -184,8 +203,8 @@ extension ProxyHandler {
                     pending.writeImmutableBuffer(slice)
                     return
                 }
-                connection.channel.write(pending, promise: nil)
-                connection.channel.write(slice, promise: nil)
+                connection.write(pending)
+                connection.write(slice)
                 pending = ByteBufferAllocator().buffer(capacity: 64)
             }
             upstreamBytes = bytes
@@ -220,8 +239,8 @@ extension ProxyHandler {
         // Most calls find nothing to write: that is looked at first (matching the state copies it).
         guard let bytes = upstreamBytes, case .forwarding(_, let connection) = state else { return }
         upstreamBytes = nil
-        connection.channel.write(bytes, promise: nil)
-        pool.flushes.flush(connection.channel)
+        connection.write(bytes)
+        pool.flushes.flush(connection.flushTarget)
         upstreamBuffer.keep(bytes)
     }
 

@@ -60,6 +60,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     var serving = false
     /// The Host of the connection's last request and its normalized hostname (`requestHost`).
     var lastHost = (value: "", hostname: "")
+    /// The last request's exchange, used again for the next one once nothing else holds it (a
+    /// keep-alive connection then allocates none per request).
+    var spareExchange: Exchange?
     /// The route entries for the last hostname in the last table (`RouteTable.candidates`).
     var lastCandidates: (table: InstalledTable, hostname: String, candidates: RouteTable.Candidates?)?
 

@@ -125,6 +125,16 @@ final class UpstreamConnection {
     /// too cost a call through the existential and a touch of its object on every request.)
     var isUsable: Bool { !handler.closed }
 
+    /// Writes request bytes from the upstream handler's place in the pipeline: what a write on
+    /// the channel does, without entering at the pipeline's tail (a few calls and retains less).
+    func write(_ bytes: ByteBuffer) {
+        guard let context = handler.context else { return }
+        context.write(NIOAny(bytes), promise: nil)
+    }
+
+    /// What to flush the writes through (the handler's context while it is in the pipeline).
+    var flushTarget: any ChannelOutboundInvoker { handler.context ?? channel }
+
     /// Writes a whole request given as parts (a mirror's copy) as one buffer, and flushes it.
     func send(_ parts: [HTTPClientRequestPart]) {
         var buffer = channel.allocator.buffer(capacity: 512)
@@ -175,9 +185,19 @@ final class UpstreamHandler: ChannelInboundHandler {
     /// only then.
     private var delegateChanged = false
     private(set) var closed = false
+    /// Set while the handler is in its pipeline (`UpstreamConnection.write` enters there).
+    private(set) var context: ChannelHandlerContext?
     private var parser = UpstreamResponseParser()
     /// Bytes of a part not received whole yet.
     private var unread: ByteBuffer?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
 
     /// A request with this method was written: its response comes next.
     func expectResponse(to method: HTTPMethod) {

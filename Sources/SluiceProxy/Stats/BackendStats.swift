@@ -5,12 +5,17 @@ public final class BackendStats: Sendable {
     /// Upper bounds of the latency buckets, in seconds (Prometheus style; the last bucket is +Inf).
     public static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private let state = Mutex(Snapshot())
+    /// The same bounds in nanoseconds, for the lookup each response makes.
+    static let latencyBoundsNanoseconds: [Int64] = latencyBounds.map { Int64(($0 * 1e9).rounded()) }
+
+    private let state = Mutex(Counts())
     /// Counted apart, without the lock (a lock and an unlock more per request otherwise);
     /// `snapshot` reads it after the rest, so it never shows fewer requests than responses.
     private let requests = Atomic(0)
 
-    public init() {}
+    public init() {
+        assert(Counts().latencyBuckets.count == Self.latencyBounds.count + 1)
+    }
 
     /// The counters at one moment.
     public struct Snapshot: Sendable, Hashable {
@@ -28,8 +33,21 @@ public final class BackendStats: Sendable {
         public var errorRate: Double { responses == 0 ? 0 : Double(responsesByClass[4]) / Double(responses) }
     }
 
+    /// What the lock guards: fixed-size counters, changed in place (the arrays of a `Snapshot`
+    /// were checked for a second owner, and their global bounds for initialization, on every
+    /// response).
+    private struct Counts {
+        var responsesByClass = InlineArray<5, Int>(repeating: 0)
+        var latencyBuckets = InlineArray<15, Int>(repeating: 0)
+        var latencySum = 0.0
+    }
+
     public func snapshot() -> Snapshot {
-        var snapshot = state.withLock { $0 }
+        let counts = state.withLock { $0 }
+        var snapshot = Snapshot()
+        snapshot.responsesByClass = counts.responsesByClass.indices.map { counts.responsesByClass[$0] }
+        snapshot.latencyBuckets = counts.latencyBuckets.indices.map { counts.latencyBuckets[$0] }
+        snapshot.latencySum = counts.latencySum
         snapshot.requests = requests.load(ordering: .acquiring)
         return snapshot
     }
@@ -40,9 +58,13 @@ public final class BackendStats: Sendable {
 
     /// One finished exchange: its status and the time from request head to response end.
     func recordResponse(status: Int, latency: Duration) {
-        let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+        let (wholeSeconds, attoseconds) = latency.components
+        let nanoseconds = wholeSeconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let seconds = Double(nanoseconds) / 1e9
         let statusClass = min(max(status / 100, 1), 5) - 1
-        let bucket = Self.latencyBounds.firstIndex { seconds <= $0 } ?? Self.latencyBounds.count
+        let bounds = Self.latencyBoundsNanoseconds
+        var bucket = 0
+        while bucket < bounds.count, nanoseconds > bounds[bucket] { bucket += 1 }
         state.withLock {
             $0.responsesByClass[statusClass] += 1
             $0.latencyBuckets[bucket] += 1
