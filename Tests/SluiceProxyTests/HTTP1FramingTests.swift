@@ -17,6 +17,7 @@ struct HTTP1FramingTests {
         "/hop": .init(bytes: "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\nX-Kind: hop\r\n\r\nok"),
         "/req": .init(bytes: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
         "/post": .init(bytes: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        "/vanish": .init(bytes: "", close: true),
     ]
 
     /// The conformance base Gateway `same-namespace` (every hostname, port 80) routing everything
@@ -62,6 +63,39 @@ struct HTTP1FramingTests {
             HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kind: hop\r\nconnection: close\r\n\r\nok
             """
         #expect(answer == expected, "\(answer.debugDescription)")
+    }
+
+    @Test("requests one after another on a kept connection: nothing of the exchange before carries over")
+    func sequentialExchanges() async throws {
+        // Each request is sent once the answer before it has come whole, so the connection's
+        // handler starts it on the exchange object of the one before (pipelined requests each get
+        // a new one): a HEAD's bodylessness or a chunked answer's framing must not reach the next.
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let connection = try await RawConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        let hop = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kind: hop\r\n\r\nok"
+        let steps: [(request: String, answerEnd: String)] = [
+            ("HEAD /head HTTP/1.1\r\nHost: a.test\r\n\r\n", "X-Kind: head\r\n\r\n"),
+            ("GET /hop HTTP/1.1\r\nHost: a.test\r\n\r\n", hop),
+            ("GET /chunked HTTP/1.1\r\nHost: a.test\r\n\r\n", "0\r\n\r\n"),
+            ("GET /hop HTTP/1.1\r\nHost: a.test\r\n\r\n", "0\r\n\r\n" + hop),
+            // The upstream closes without answering: nothing was sent downstream yet, so the proxy
+            // answers 502 itself (the exchange before had started its response; this one has not).
+            ("GET /vanish HTTP/1.1\r\nHost: a.test\r\n\r\n", "HTTP/1.1 502 Bad Gateway\r\n"),
+        ]
+        for (index, step) in steps.enumerated() {
+            try await connection.send(step.request)
+            let arrived = try await connection.waitFor(step.answerEnd, timeout: .seconds(3))
+            #expect(arrived, "step \(index): \(connection.received.debugDescription)")
+            guard arrived else { return }
+        }
+        let answers = connection.received.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        #expect(answers.count == 4, "\(connection.received.debugDescription)")
+        #expect(connection.received.components(separatedBy: "HTTP/1.1 502 Bad Gateway\r\n").count == 2)
+        #expect(answers.first == "Content-Length: 11\r\nX-Kind: head\r\n\r\n")
+        #expect(answers.dropFirst(1).first == "Content-Length: 2\r\nX-Kind: hop\r\n\r\nok")
+        #expect(answers.last?.hasPrefix("Content-Length: 2\r\nX-Kind: hop\r\n\r\nokHTTP/1.1 502 Bad Gateway\r\n") == true)
     }
 
     @Test("a chunked answer stays chunked; one delimited by close goes chunked on a kept connection")
