@@ -54,11 +54,19 @@ final class HeaderReadDeadline {
         return true
     }
 
-    /// The parser produced a whole request head.
-    func headReceived() {
+    /// The parser produced a whole request head. Returns when its first byte arrived if that was
+    /// timed (not for a head that was read with the request before it).
+    @discardableResult
+    func headReceived() -> NIODeadline? {
         switch state {
-        case .readingHead, .waitingForBytes: state = .inRequest
-        case .inRequest, .expired: break
+        case .readingHead(let since):
+            state = .inRequest
+            return since
+        case .waitingForBytes:
+            state = .inRequest
+            return nil
+        case .inRequest, .expired:
+            return nil
         }
     }
 

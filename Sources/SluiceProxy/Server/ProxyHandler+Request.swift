@@ -7,9 +7,9 @@ import NIOHTTP1
 /// A request on its way in: routed, answered by the proxy or written to an upstream connection.
 extension ProxyHandler {
     func receive(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
-        headerDeadline?.headReceived()
+        let firstByte = headerDeadline?.headReceived()
         guard case .idle = state else { return }
-        route(head, context: context)
+        route(head, firstByte: firstByte, context: context)
         if head.expectsContinue, !isHTTP2Stream, head.isHTTP11, head.body != .none, head.body != .length(0) {
             // The proxy meets the expectation itself, as nginx and Envoy do (the upstream does not
             // see it): the body is read whenever the request is forwarded or answered here on a
@@ -24,8 +24,10 @@ extension ProxyHandler {
         }
     }
 
-    /// Answers the request itself (`.direct`) or starts its exchange with an upstream.
-    private func route(_ head: ReceivedRequestHead, context: ChannelHandlerContext) {
+    /// Answers the request itself (`.direct`) or starts its exchange with an upstream. Its latency
+    /// counts from `firstByte` when the header deadline timed the head (the same reading of the
+    /// clock), else from now.
+    private func route(_ head: ReceivedRequestHead, firstByte: NIODeadline?, context: ChannelHandlerContext) {
         // RFC 9112 3.2; HTTP/1.0 may leave Host out (the listener without hostnames serves it).
         if !isHTTP2Stream, head.isHTTP11, head.host == nil {
             state = .direct(.plain(.badRequest), keepAlive: false, method: head.method)
@@ -96,7 +98,7 @@ extension ProxyHandler {
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
                 mirrored: rule.mirrors.isEmpty
                     ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
-                context: context)
+                started: firstByte ?? context.eventLoop.now)
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
@@ -105,7 +107,7 @@ extension ProxyHandler {
             // Fields as they came, hop-by-hop ones left out.
             exchange = makeExchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil,
-                context: context)
+                started: firstByte ?? context.eventLoop.now)
             let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = framing.carriesBody
@@ -137,9 +139,8 @@ extension ProxyHandler {
     /// request over, no timeout or connect callback keeping it), else a new one kept for the next.
     private func makeExchange(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
-        mirrored: [HTTPClientRequestPart]?, context: ChannelHandlerContext
+        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
     ) -> Exchange {
-        let started = context.eventLoop.now
         if spareExchange != nil, isKnownUniquelyReferenced(&spareExchange!) {
             let exchange = spareExchange!
             exchange.begin(
