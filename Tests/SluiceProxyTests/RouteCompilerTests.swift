@@ -190,4 +190,19 @@ struct RouteCompilerTests {
         let redirect = Redirect(scheme: "https", hostname: nil, port: nil, path: nil, statusCode: 301)
         #expect(RequestRewriting.location(for: redirect, uri: "/a?b", host: "Foo.com:8080", matchedPrefix: nil, listenerPort: 80, isTLS: false) == "https://foo.com/a?b")
     }
+
+    @Test("PathPrefix matches whole segments, compared as bytes")
+    func pathPrefixSegments() {
+        let cases: [(path: String, prefix: String, matches: Bool)] = [
+            ("/api", "/api", true), ("/api/", "/api", true), ("/api/x/y", "/api", true), ("/apix", "/api", false),
+            ("/ap", "/api", false), ("/", "/api", false), ("/API", "/api", false), ("/v2/é/x", "/v2/é", true),
+            ("/v2/éx", "/v2/é", false),
+        ]
+        for (path, prefix, matches) in cases {
+            // A substring of a longer target, as the matcher gets it (the path before the query).
+            let target = path + "?q=1"
+            let substring = target[..<target.firstIndex(of: "?")!]
+            #expect(CompiledMatch.hasPathPrefix(substring, prefix) == matches, "\(path) \(prefix)")
+        }
+    }
 }

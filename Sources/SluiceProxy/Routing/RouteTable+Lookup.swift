@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOHTTP1
 
 /// A request's header fields, as the matcher reads them.
@@ -108,9 +111,7 @@ extension CompiledMatch {
             guard path.utf8.elementsEqual(value.utf8) else { return false }
         case .prefix(let prefix):
             if !prefix.isEmpty {
-                guard path.utf8.starts(with: prefix.utf8) else { return false }
-                let rest = path.utf8.dropFirst(prefix.utf8.count)
-                guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return false }
+                guard Self.hasPathPrefix(path, prefix) else { return false }
             }
         case .regex(let regex):
             guard regex.wholeMatches(path) else { return false }
@@ -126,6 +127,24 @@ extension CompiledMatch {
             }
         }
         return true
+    }
+
+    /// `path` begins with `prefix` up to a segment's end (`/api` matches `/api` and `/api/x`, not
+    /// `/apix`). Compared as bytes where both are contiguous (they are, as native strings): the
+    /// UTF-8 views' `starts(with:)` and `dropFirst` went byte by byte through their iterators.
+    static func hasPathPrefix(_ path: Substring, _ prefix: String) -> Bool {
+        let compared = path.utf8.withContiguousStorageIfAvailable { pathBytes in
+            prefix.utf8.withContiguousStorageIfAvailable { prefixBytes -> Bool in
+                guard pathBytes.count >= prefixBytes.count,
+                    pathBytes.count == prefixBytes.count || pathBytes[prefixBytes.count] == UInt8(ascii: "/")
+                else { return false }
+                return prefixBytes.isEmpty || memcmp(pathBytes.baseAddress!, prefixBytes.baseAddress!, prefixBytes.count) == 0
+            }
+        }
+        if let compared = compared ?? nil { return compared }
+        guard path.utf8.starts(with: prefix.utf8) else { return false }
+        let rest = path.utf8.dropFirst(prefix.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
     }
 
     /// The first value of a query parameter (names compared exactly).

@@ -30,7 +30,10 @@ enum HTTP1Writer {
             buffer.writeString(method.rawValue)
             buffer.writeStaticString(" ")
         }
-        buffer.writeString(uri)
+        // `writeString` took its generic path for a small (inline) string, element by element:
+        // `withUTF8` hands over the bytes of any string as one buffer.
+        var uri = uri
+        uri.withUTF8 { _ = buffer.writeBytes($0) }
         buffer.writeStaticString(" HTTP/1.1\r\n")
     }
 
