@@ -98,6 +98,30 @@ struct ProxyHandlerTests {
         let second = try #require(response.range(of: "HTTP/1.1 301"))
         #expect(first.lowerBound < second.lowerBound)
     }
+
+    @Test("a head's first byte is what its latency counts from, on later requests only: a connection's first head was timed from the accept")
+    func headFirstByte() throws {
+        final class Holder: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+        }
+        let channel = EmbeddedChannel(handler: Holder())
+        let loop = channel.embeddedEventLoop
+        let context = try channel.pipeline.syncOperations.context(handlerType: Holder.self)
+        let deadline = HeaderReadDeadline(timeout: .seconds(10))
+        deadline.start(context: context)
+        // A pooled client connection may wait long before its first request.
+        loop.advanceTime(by: .seconds(5))
+        #expect(deadline.bytesArrived())
+        #expect(deadline.headReceived() == nil)
+        deadline.requestFinished()
+        loop.advanceTime(by: .seconds(2))
+        let arrival = loop.now
+        #expect(deadline.bytesArrived())
+        loop.advanceTime(by: .milliseconds(3))
+        #expect(deadline.headReceived() == arrival)
+        deadline.stop()
+        _ = try? channel.finish()
+    }
 }
 
 extension RouteDecision {

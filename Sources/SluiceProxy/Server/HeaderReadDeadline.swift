@@ -13,7 +13,10 @@ final class HeaderReadDeadline {
     private enum State {
         /// Between requests: the next byte starts the clock.
         case waitingForBytes
-        case readingHead(since: NIODeadline)
+        /// `since` is the head's first byte, or the connection's start for its first head (when
+        /// the clock starts before any byte: a pooled client connection may wait long before
+        /// its first request).
+        case readingHead(since: NIODeadline, fromFirstByte: Bool)
         /// A head arrived; its request and response are the proxy handler's business.
         case inRequest
         case expired
@@ -32,7 +35,7 @@ final class HeaderReadDeadline {
     /// The connection starts: the clock runs for its first head.
     func start(context: ChannelHandlerContext) {
         self.context = context
-        state = .readingHead(since: context.eventLoop.now)
+        state = .readingHead(since: context.eventLoop.now, fromFirstByte: false)
         check(after: timeout)
     }
 
@@ -45,7 +48,7 @@ final class HeaderReadDeadline {
     func bytesArrived() -> Bool {
         switch state {
         case .waitingForBytes:
-            state = .readingHead(since: context?.eventLoop.now ?? .now())
+            state = .readingHead(since: context?.eventLoop.now ?? .now(), fromFirstByte: true)
         case .expired:
             return false
         case .readingHead, .inRequest:
@@ -55,13 +58,13 @@ final class HeaderReadDeadline {
     }
 
     /// The parser produced a whole request head. Returns when its first byte arrived if that was
-    /// timed (not for a head that was read with the request before it).
+    /// timed (not for a connection's first head, nor one read with the request before it).
     @discardableResult
     func headReceived() -> NIODeadline? {
         switch state {
-        case .readingHead(let since):
+        case .readingHead(let since, let fromFirstByte):
             state = .inRequest
-            return since
+            return fromFirstByte ? since : nil
         case .waitingForBytes:
             state = .inRequest
             return nil
@@ -86,7 +89,7 @@ final class HeaderReadDeadline {
         context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
             guard let self, let context = self.context else { return }
             switch self.state {
-            case .readingHead(let since):
+            case .readingHead(let since, _):
                 let elapsed = context.eventLoop.now - since
                 if elapsed >= self.timeout {
                     self.expire()

@@ -56,7 +56,8 @@ public final class BackendStats: Sendable {
         requests.wrappingAdd(1, ordering: .releasing)
     }
 
-    /// One finished exchange: its status and the time from request head to response end.
+    /// One finished exchange: its status and the time from the request head's first byte (or its
+    /// parsing, when that was not timed) to the response's end.
     func recordResponse(status: Int, latency: Duration) {
         let (wholeSeconds, attoseconds) = latency.components
         let nanoseconds = wholeSeconds * 1_000_000_000 + attoseconds / 1_000_000_000
