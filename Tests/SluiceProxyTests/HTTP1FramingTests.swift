@@ -69,7 +69,8 @@ struct HTTP1FramingTests {
     func sequentialExchanges() async throws {
         // Each request is sent once the answer before it has come whole, so the connection's
         // handler starts it on the exchange object of the one before (pipelined requests each get
-        // a new one): a HEAD's bodylessness or a chunked answer's framing must not reach the next.
+        // a new one): nothing of that one may reach the next, neither a HEAD's bodylessness nor a
+        // chunked answer's framing nor a response already started (the last step's teeth).
         let (env, upstream) = try await Self.start()
         defer { Task { await env.stop(); await upstream.stop() } }
         let connection = try await RawConnection.connect(port: await env.port())
