@@ -16,7 +16,13 @@ enum WireText {
     /// A header value (or reason phrase): no control characters other than HTAB (RFC 9110 5.5:
     /// CR, LF and NUL are dangerous; the other controls are refused too, as NIO does).
     static func isFieldValue(_ text: some StringProtocol) -> Bool {
-        text.utf8.allSatisfy { byte in byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7F) }
+        text.utf8.allSatisfy(isFieldValueByte)
+    }
+
+    /// A byte a header value, reason phrase or chunk extension may hold: HTAB, or no control.
+    @inline(__always)
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
     }
 
     /// A request target that keeps the request line intact: no space, no control character.

@@ -115,8 +115,7 @@ struct MessageBodyReader {
             while index < raw.count, raw[index] == 0x20 || raw[index] == 0x09 { index += 1 }
             if index < raw.count, raw[index] == UInt8(ascii: ";") {
                 while index < raw.count, raw[index] != 0x0D {
-                    let byte = raw[index]
-                    guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else {
+                    guard WireText.isFieldValueByte(raw[index]) else {
                         throw HeadParseError(reason: "chunk extension has a control character")
                     }
                     index += 1

@@ -234,8 +234,7 @@ enum FieldLines {
 
     private static func bytesAreFieldValue(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
         for offset in 0..<count {
-            let byte = start.load(fromByteOffset: offset, as: UInt8.self)
-            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return false }
+            guard WireText.isFieldValueByte(start.load(fromByteOffset: offset, as: UInt8.self)) else { return false }
         }
         return true
     }

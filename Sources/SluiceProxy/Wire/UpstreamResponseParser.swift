@@ -150,8 +150,7 @@ struct UpstreamResponseParser {
             reasonStart = index
         }
         while raw[index] != 0x0D {
-            let byte = raw[index]
-            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { throw HeadParseError(reason: "reason phrase has a control character") }
+            guard WireText.isFieldValueByte(raw[index]) else { throw HeadParseError(reason: "reason phrase has a control character") }
             index += 1
         }
         guard index == 12 || reasonStart == 13 else { throw HeadParseError(reason: "no space after the status code") }
