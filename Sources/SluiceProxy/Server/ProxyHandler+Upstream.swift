@@ -116,8 +116,7 @@ extension ProxyHandler {
                 status: received.status, requestMethod: exchange.method, headers: &headers)
             exchange.responseChunked = framing.chunked
             exchange.responseBodyless = bodyless
-            HTTP1Writer.writeResponseHead(
-                status: received.status, headers: headers, close: false, framing: framing, into: &bytes)
+            HTTP1Writer.writeResponseHead(received, headers: headers, framing: framing, into: &bytes)
         }
         downstreamBytes = bytes
     }

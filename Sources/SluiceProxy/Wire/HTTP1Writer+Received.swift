@@ -87,6 +87,15 @@ extension HTTP1Writer {
         if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
     }
 
+    /// A head whose fields filters changed: the upstream's status line, reason phrase and all (as
+    /// the path without filters copies it), then `headers`.
+    static func writeResponseHead(
+        _ received: ReceivedResponseHead, headers: HTTPHeaders, framing: Framing, into buffer: inout ByteBuffer
+    ) {
+        writeStatusLine(received, into: &buffer)
+        writeFields(headers, close: false, framing: framing, into: &buffer)
+    }
+
     private static func writeStatusLine(_ head: ReceivedResponseHead, into buffer: inout ByteBuffer) {
         let code = Int(head.status.code)
         buffer.writeStaticString("HTTP/1.1 ")

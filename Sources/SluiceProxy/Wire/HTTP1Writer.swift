@@ -5,8 +5,8 @@ import NIOHTTP1
 /// `HTTPResponseEncoder` give them (see `HTTP1Writer+Framing.swift`).
 ///
 /// The proxy's HTTP/1.1 pipelines have no encoder handler: a forwarded head is written straight
-/// from the headers llhttp decoded into one buffer, leaving out the hop-by-hop fields instead of
-/// removing them from a copy, and a small message's head, body and end go out as that one buffer.
+/// from the fields its parser located into one buffer, leaving out the hop-by-hop fields instead
+/// of removing them from a copy, and a small message's head, body and end go out as that one buffer.
 /// The encoders were a handler hop per part, a buffer per part, and a copy of the headers whenever
 /// their framing check removed a field. HTTP/2 streams still go through NIO's codec with parts.
 enum HTTP1Writer {
@@ -45,7 +45,7 @@ enum HTTP1Writer {
         if case .ok = status {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
         } else {
-            // The decoder keeps no upstream reason phrase: known codes get NIO's phrase, others none.
+            // The proxy's own answers: known codes get NIO's phrase, others none.
             buffer.writeStaticString("HTTP/1.1 ")
             buffer.writeString(String(status.code))
             buffer.writeStaticString(" ")
@@ -57,7 +57,7 @@ enum HTTP1Writer {
 
     /// Fields in their order, then the ones the proxy adds where the encoders' `replaceOrAdd` put
     /// them (at the end), then the empty line.
-    private static func writeFields(_ headers: HTTPHeaders, close: Bool, framing: Framing, into buffer: inout ByteBuffer) {
+    static func writeFields(_ headers: HTTPHeaders, close: Bool, framing: Framing, into buffer: inout ByteBuffer) {
         for field in headers {
             if framing.replacesTransferEncoding, isTransferEncoding(field.name) { continue }
             buffer.writeString(field.name)
