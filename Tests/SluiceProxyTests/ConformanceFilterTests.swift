@@ -2,9 +2,11 @@ import Testing
 
 @Suite("Conformance: filters")
 struct ConformanceFilterTests {
-    @Test("HTTPRouteRequestHeaderModifier: set, add, remove, case-insensitive names")
-    func requestHeaders() async throws {
-        let env = try await ConformanceEnvironment.start(["httproute-request-header-modifier.yaml"])
+    @Test(
+        "HTTPRouteRequestHeaderModifier / HTTPRouteBackendRequestHeaderModifier: set, add, remove, case-insensitive names, on the rule or on its backendRef",
+        arguments: ["httproute-request-header-modifier.yaml", "httproute-request-header-modifier-backend.yaml"])
+    func requestHeaders(manifest: String) async throws {
+        let env = try await ConformanceEnvironment.start([manifest])
         defer { Task { await env.stop() } }
         let port = await env.port()
         let set = try await TestConnection.get(port: port, "/set", host: "gateway.test", headers: [("Some-Other-Header", "val"), ("X-Header-Set", "some-other-value")])
@@ -33,6 +35,25 @@ struct ConformanceFilterTests {
         #expect(mixed.echo?.header("X-Header-Set") == "header-set")
         #expect(mixed.echo?.header("X-Header-Add") == "original-val-add,header-add")
         #expect(mixed.echo?.header("X-Header-Remove") == nil)
+    }
+
+    @Test("HTTPRouteRequestHeaderModifierBackendWeights: each backendRef's own header, on the requests sent to it")
+    func backendHeadersWithWeights() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-request-header-modifier-backend-weights.yaml"])
+        defer { Task { await env.stop() } }
+        let connection = try await TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        var pods: Set<String> = []
+        for _ in 0..<100 {
+            let response = try await connection.send("/", host: "gateway.test")
+            let echo = try #require(response.echo)
+            #expect(echo.headers.filter { $0.first?.lowercased() == "backend" }.count == 1)
+            let backend = try #require(echo.header("Backend"))
+            #expect(echo.pod.hasPrefix(backend), "\(backend) set, \(echo.pod) answered")
+            pods.insert(echo.pod)
+        }
+        // 10/10 weights: both get some of 100 requests (each misses all with chance 2^-100).
+        #expect(pods == ["infra-backend-v1-pod", "infra-backend-v2-pod"])
     }
 
     @Test("HTTPRouteResponseHeaderModifier: set, add, remove on the backend's answer")
@@ -69,6 +90,42 @@ struct ConformanceFilterTests {
             ("/hostname-redirect", 302, "http://example.org/hostname-redirect"),
             ("/host-and-status", 301, "http://example.org/host-and-status"),
             ("/original-prefix/lemon?keep=query", 302, "http://gateway.test/replacement-prefix/lemon?keep=query"),
+        ]
+        for (path, status, location) in cases {
+            let response = try await TestConnection.get(port: port, path, host: "gateway.test")
+            #expect(response.status == status, "\(path)")
+            #expect(response.headers["location"] == [location], "\(path)")
+        }
+    }
+
+    @Test("HTTPRoute303Redirect / 307 / 308: the filter's status code")
+    func redirectStatusCodes() async throws {
+        let env = try await ConformanceEnvironment.start([
+            "httproute-303-redirect.yaml", "httproute-307-redirect.yaml", "httproute-308-redirect.yaml",
+        ])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        for (path, status) in [("/see-other", 303), ("/temporary", 307), ("/permanent", 308)] {
+            let response = try await TestConnection.get(port: port, path, host: "gateway.test")
+            #expect(response.status == status, "\(path)")
+            #expect(response.headers["location"] == ["http://gateway.test\(path)"], "\(path)")
+        }
+    }
+
+    @Test("HTTPRouteRedirectPort / HTTPRouteRedirectScheme: port and scheme alone, with a hostname, with a status")
+    func redirectPortOrScheme() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-redirect-port.yaml", "httproute-redirect-scheme.yaml"])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let cases: [(String, Int, String)] = [
+            ("/port", 302, "http://gateway.test:8083/port"),
+            ("/port-and-host", 302, "http://example.org:8083/port-and-host"),
+            ("/port-and-status", 301, "http://gateway.test:8083/port-and-status"),
+            ("/port-and-host-and-status", 302, "http://example.org:8083/port-and-host-and-status"),
+            ("/scheme", 302, "https://gateway.test/scheme"),
+            ("/scheme-and-host", 302, "https://example.org/scheme-and-host"),
+            ("/scheme-and-status", 301, "https://gateway.test/scheme-and-status"),
+            ("/scheme-and-host-and-status", 302, "https://example.org/scheme-and-host-and-status"),
         ]
         for (path, status, location) in cases {
             let response = try await TestConnection.get(port: port, path, host: "gateway.test")
@@ -182,6 +239,32 @@ struct ConformanceFilterTests {
         #expect(copy.header("X-Header-Set") == "set-overwrites-values")
         #expect(copy.header("X-Header-Add") == "header-val-1")
         #expect(copy.header("X-Header-Remove") == nil)
+    }
+
+    @Test("HTTPRouteRequestMultipleMirrors: every mirror gets a copy, with the rule's header changes")
+    func multipleMirrors() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-request-multiple-mirrors.yaml"])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let plain = try await TestConnection.get(port: port, "/multi-mirror", host: "gateway.test")
+        #expect(plain.echo?.pod == "infra-backend-v1-pod")
+        #expect(plain.echo?.path == "/multi-mirror")
+        let modified = try await TestConnection.get(port: port, "/multi-mirror-and-modify-request-headers", host: "gateway.test", headers: [
+            ("X-Header-Remove", "remove-val"), ("X-Header-Add-Append", "append-val-1"),
+        ])
+        #expect(modified.echo?.pod == "infra-backend-v1-pod")
+        for name in ["infra-backend-v2", "infra-backend-v3"] {
+            let mirrorEcho = try #require(env.echo(name))
+            try await eventually { mirrorEcho.requests.count == 2 }
+            #expect(Set(mirrorEcho.requests.map(\.path)) == ["/multi-mirror", "/multi-mirror-and-modify-request-headers"], "\(name)")
+            let copy = try #require(mirrorEcho.requests.first { $0.path == "/multi-mirror-and-modify-request-headers" })
+            #expect(copy.header("X-Header-Add") == "header-val-1", "\(name)")
+            #expect(copy.header("X-Header-Add-Append") == "append-val-1,header-val-2", "\(name)")
+            #expect(copy.header("X-Header-Set") == "set-overwrites-values", "\(name)")
+            #expect(copy.header("X-Header-Remove") == nil, "\(name)")
+        }
+        #expect(modified.echo?.header("X-Header-Add-Append") == "append-val-1,header-val-2")
+        #expect(modified.echo?.header("X-Header-Remove") == nil)
     }
 
     @Test("HTTPRouteRequestPercentageMirror: about the given share is mirrored")
