@@ -131,6 +131,23 @@ final class ConformanceEnvironment: Sendable {
         return result
     }
 
+    /// How many parents an HTTPRoute's computed status lists.
+    func routeParentCount(_ name: String, namespace: String = "gateway-conformance-infra") -> Int {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: namespace, name: name)
+        return output.statuses[reference]?.objectValue?["parents"]?.arrayValue?.count ?? 0
+    }
+
+    /// Each listener's `attachedRoutes` in a Gateway's computed status, by listener name.
+    func attachedRoutes(gateway name: String, namespace: String = "gateway-conformance-infra") -> [String: Int] {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: namespace, name: name)
+        var result: [String: Int] = [:]
+        for listener in output.statuses[reference]?.objectValue?["listeners"]?.arrayValue ?? [] {
+            guard let object = listener.objectValue, let listenerName = object["name"]?.stringValue else { continue }
+            result[listenerName] = Int(object["attachedRoutes"]?.integerValue ?? -1)
+        }
+        return result
+    }
+
     func stop() async {
         try? await proxy.shutdown()
         for (_, echo) in echoes { await echo.stop() }
