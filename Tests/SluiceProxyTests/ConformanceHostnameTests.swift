@@ -71,6 +71,45 @@ struct ConformanceHostnameTests {
         #expect(attached.map(\.1) == [2, 1, 1])
     }
 
+    @Test(
+        "GatewayHTTPListenerIsolation: a request reaches only the routes of the most specific listener for its host",
+        arguments: ["gateway-http-listener-isolation.yaml", "gateway-http-listener-isolation-with-hostname-intersection.yaml"])
+    func listenerIsolation(manifest: String) async throws {
+        let env = try await ConformanceEnvironment.start([manifest])
+        defer { Task { await env.stop() } }
+        let hosts = ["bar.com", "bar.example.com", "bar.foo.example.com", "abc.foo.example.com"]
+        let paths = ["/empty-hostname", "/wildcard-example-com", "/wildcard-foo-example-com", "/abc-foo-example-com"]
+        var cases: [Case] = []
+        for (hostIndex, host) in hosts.enumerated() {
+            for (pathIndex, path) in paths.enumerated() {
+                cases.append(hostIndex == pathIndex
+                    ? Case(host: host, path: path, backend: "infra-backend-v1")
+                    : Case(host: host, path: path, status: 404))
+            }
+        }
+        try await env.expect(cases)
+    }
+
+    @Test("HTTPRouteListenerPortMatching: parentRef ports pick the listeners, hostnames within a port still apply")
+    func listenerPortMatching() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-listener-port-matching.yaml"])
+        defer { Task { await env.stop() } }
+        for route in ["backend-v1", "backend-v2", "backend-v3"] {
+            #expect(env.routeConditions(route)["Accepted"]?.status == "True", "\(route)")
+        }
+        try await env.expect([Case(host: "foo.com", backend: "infra-backend-v1")], listenerPort: 80)
+        try await env.expect([
+            Case(host: "foo.com:8080", backend: "infra-backend-v2"),
+            Case(host: "bar.com:8080", backend: "infra-backend-v2"),
+        ], listenerPort: 8080)
+        try await env.expect([
+            Case(host: "foo.com:8090", backend: "infra-backend-v3"),
+            Case(host: "bar.com:8090", status: 404),
+        ], listenerPort: 8090)
+        let attached = env.attachedRoutes(gateway: "httproute-listener-port-matching")
+        #expect(attached == ["listener-1": 1, "listener-2": 1, "listener-3": 1, "listener-4": 1, "listener-5": 0])
+    }
+
     @Test("HTTPRouteListenerHostnameMatching: the most specific listener hostname wins")
     func listenerHostnames() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-listener-hostname-matching.yaml"])

@@ -33,6 +33,18 @@ struct ConformanceMatchingTests {
         ])
     }
 
+    @Test("HTTPRouteNamedRule: rules with and without a name both serve")
+    func namedRule() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-named-rule.yaml"])
+        defer { Task { await env.stop() } }
+        #expect(env.routeConditions("http-named-rules")["Accepted"]?.status == "True")
+        #expect(env.routeConditions("http-named-rules")["ResolvedRefs"]?.status == "True")
+        try await env.expect([
+            Case(path: "/named", backend: "infra-backend-v1"),
+            Case(path: "/unnamed", backend: "infra-backend-v2"),
+        ])
+    }
+
     @Test("HTTPRoutePathMatchOrder: exact beats prefix, longer prefix beats shorter")
     func pathMatchOrder() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-path-match-order.yaml"])
