@@ -71,4 +71,48 @@ struct ConformanceTrafficTests {
         let conditions = env.routeConditions("httproute-https-test")
         #expect(conditions["Accepted"]?.status == "True")
     }
+
+    @Test("HTTPRouteHTTPSListenerDetectMisdirectedRequests: a Host another listener serves than the TLS server name's gets 421")
+    func misdirectedRequests() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-https-listener-detect-misdirected-requests.yaml"])
+        defer { Task { await env.stop() } }
+        for number in 1...4 {
+            let route = "https-listener-detect-misdirected-requests-test-\(number)"
+            #expect(env.routeConditions(route)["Accepted"]?.status == "True", "\(route)")
+            #expect(env.routeConditions(route)["ResolvedRefs"]?.status == "True", "\(route)")
+        }
+        let material = try TestCertificates.shared.get()
+        let port = await env.port(443)
+        // The suite's table: TLS server name, Host, and the status (and backend) expected.
+        let cases: [(serverName: String, host: String, status: Int, backend: String?)] = [
+            ("example.org", "example.org", 200, "infra-backend-v1"),
+            ("example.org", "second-example.org", 421, nil),
+            ("example.org", "unknown-example.org", 404, nil),
+            ("second-example.org", "second-example.org", 200, "infra-backend-v2"),
+            ("second-example.org", "example.org", 421, nil),
+            ("second-example.org", "unknown-example.org", 421, nil),
+            ("third-example.wildcard.org", "third-example.wildcard.org", 200, "infra-backend-v3"),
+            ("third-example.wildcard.org", "fith-example.wildcard.org", 200, "infra-backend-v3"),
+            ("third-example.wildcard.org", "fourth-example.wildcard.org", 421, nil),
+            ("third-example.wildcard.org", "second-example.org", 421, nil),
+            ("third-example.wildcard.org", "unknown-example.org", 421, nil),
+            ("fourth-example.wildcard.org", "fourth-example.wildcard.org", 200, "infra-backend-v1"),
+            ("fourth-example.wildcard.org", "fith-example.wildcard.org", 421, nil),
+            ("unknown-example.org", "example.org", 200, "infra-backend-v1"),
+            ("unknown-example.org", "unknown-example.org", 404, nil),
+        ]
+        for item in cases {
+            let label = "server name \(item.serverName), Host \(item.host)"
+            // The suite sends these over HTTP/2; HTTP/1.1 over TLS gets the same answers.
+            let connection = try await HTTP2TestConnection.connect(port: port, tls: (item.serverName, material.caPEM))
+            let h2 = try await connection.send("/detect-misdirected-requests", host: item.host)
+            await connection.close()
+            let http1 = try await TestConnection.get(
+                port: port, "/detect-misdirected-requests", host: item.host, tls: (item.serverName, material.caPEM))
+            for (transport, response) in [("h2", h2), ("HTTP/1.1", http1)] {
+                #expect(response.status == item.status, "\(transport) \(label)")
+                #expect(response.echo?.pod == item.backend.map { "\($0)-pod" }, "\(transport) \(label)")
+            }
+        }
+    }
 }

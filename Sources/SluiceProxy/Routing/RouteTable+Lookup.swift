@@ -46,15 +46,16 @@ extension RouteTable {
         let entries: [RouteEntry]
     }
 
+    /// Which listener (of those sharing `port`) serves `hostname`: the most specific one.
+    func listenerIndex(port: Int, hostname: String) -> Int? {
+        ports[port]?.listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true })
+    }
+
     func candidates(port: Int, hostname: String) -> Candidates? {
-        guard let portTable = ports[port] else { return nil }
         // Listeners are looked at where they are stored, by index, rather than through the
         // copies a `for` loop or `first(where:)` hands out.
-        let listeners = portTable.listeners
-        guard let listener = listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true }) else {
-            return nil
-        }
-        let entries = listeners[listener].entries(for: hostname)
+        guard let portTable = ports[port], let listener = listenerIndex(port: port, hostname: hostname) else { return nil }
+        let entries = portTable.listeners[listener].entries(for: hostname)
         guard !entries.isEmpty else { return nil }
         return Candidates(port: port, isTLS: portTable.isTLS, entries: entries)
     }

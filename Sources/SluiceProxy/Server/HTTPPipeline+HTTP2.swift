@@ -48,6 +48,7 @@ extension HTTPPipeline {
         let tables = self.tables
         let listenerPort = self.listenerPort
         let limits = self.limits
+        let serverName = tlsServerName
         let pool = NIOLoopBound(self.pool, eventLoop: channel.eventLoop)
         let pipeline = channel.pipeline.syncOperations
         _ = try pipeline.configureHTTP2Pipeline(
@@ -57,7 +58,9 @@ extension HTTPPipeline {
             stream.eventLoop.makeCompletedFuture {
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                let proxy = ProxyHandler(tables: tables, pool: pool.value, listenerPort: listenerPort, limits: limits, isHTTP2Stream: true)
+                let proxy = ProxyHandler(
+                    tables: tables, pool: pool.value, listenerPort: listenerPort, limits: limits, isHTTP2Stream: true,
+                    tlsServerName: serverName)
                 try streamPipeline.addHandler(StreamRequestReader(proxy: proxy))
                 try streamPipeline.addHandler(proxy)
             }

@@ -45,8 +45,12 @@ extension ProxyHandler {
         let uri = head.uri
         let installed = tables.current(after: &tableReading)
         let (host, hostname) = requestHost(head)
-        let decision = installed.table.decide(
-            in: candidates(in: installed, hostname: hostname), method: head.method.rawValue, uri: uri, headers: head)
+        let (candidates, misdirected) = candidates(in: installed, hostname: hostname)
+        if misdirected {
+            state = .direct(.plain(.misdirectedRequest), keepAlive: keepAlive, method: head.method)
+            return
+        }
+        let decision = installed.table.decide(in: candidates, method: head.method.rawValue, uri: uri, headers: head)
         guard case .matched(let rule, let prefix, let port, let isTLS) = decision else {
             state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
@@ -172,11 +176,18 @@ extension ProxyHandler {
 
     /// The entries that may serve `hostname` on this listener, worked out again only when the
     /// table or the hostname changed (a listener lookup and a hash of the name otherwise).
-    func candidates(in installed: InstalledTable, hostname: String) -> RouteTable.Candidates? {
-        if let last = lastCandidates, last.table === installed, last.hostname == hostname { return last.candidates }
+    func candidates(in installed: InstalledTable, hostname: String) -> (RouteTable.Candidates?, misdirected: Bool) {
+        if let last = lastCandidates, last.table === installed, last.hostname == hostname { return (last.candidates, last.misdirected) }
         let candidates = installed.table.candidates(port: listenerPort, hostname: hostname)
-        lastCandidates = (installed, hostname, candidates)
-        return candidates
+        // The TLS server name chose the certificate, and so the listener, the connection is for.
+        // A Host another listener on the port would serve belongs on another connection (RFC 9110
+        // 15.5.20): a client that reused this one for it is told to open its own.
+        let misdirected = tlsServerName.map { serverName in
+            installed.table.listenerIndex(port: listenerPort, hostname: serverName)
+                != installed.table.listenerIndex(port: listenerPort, hostname: hostname)
+        } ?? false
+        lastCandidates = (installed, hostname, candidates, misdirected)
+        return (candidates, misdirected)
     }
 
     /// The sooner of two optional timeouts.

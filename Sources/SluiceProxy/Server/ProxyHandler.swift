@@ -25,6 +25,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// On an HTTP/2 stream there is no keep-alive or `Connection` header to honour (the stream ends
     /// with its response) and the connection's idle timer is `HTTP2IdleHandler`'s.
     let isHTTP2Stream: Bool
+    /// The server name of the connection's TLS handshake (normalized), if the client named one: a
+    /// request whose Host another listener serves is answered 421 (Misdirected Request).
+    let tlsServerName: String?
     var context: ChannelHandlerContext?
     /// Becomes `.idle` only through `finishRequest` (a `didSet` ran on every change of state).
     var state = State.idle
@@ -63,8 +66,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     /// The last request's exchange, used again for the next one once nothing else holds it (a
     /// keep-alive connection then allocates none per request).
     var spareExchange: Exchange?
-    /// The route entries for the last hostname in the last table (`RouteTable.candidates`).
-    var lastCandidates: (table: InstalledTable, hostname: String, candidates: RouteTable.Candidates?)?
+    /// The route entries for the last hostname in the last table (`RouteTable.candidates`), and
+    /// whether that hostname is misdirected (see `tlsServerName`).
+    var lastCandidates: (table: InstalledTable, hostname: String, candidates: RouteTable.Candidates?, misdirected: Bool)?
 
     enum State {
         case idle
@@ -78,7 +82,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
 
     init(
         tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits,
-        isHTTP2Stream: Bool = false, headerDeadline: HeaderReadDeadline? = nil
+        isHTTP2Stream: Bool = false, tlsServerName: String? = nil, headerDeadline: HeaderReadDeadline? = nil
     ) {
         self.headerDeadline = headerDeadline
         self.tables = tables
@@ -87,6 +91,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         self.listenerPort = listenerPort
         self.limits = limits
         self.isHTTP2Stream = isHTTP2Stream
+        self.tlsServerName = tlsServerName
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -127,6 +127,8 @@ struct HTTPPipeline {
     let listenerPort: Int
     let limits: ProxyConfiguration.Limits
     var http2 = ProxyConfiguration.HTTP2()
+    /// The server name the TLS client asked for (normalized as a Host is), if it named one.
+    var tlsServerName: String?
 
     /// HTTP/1.1 on the connection.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
@@ -135,7 +137,9 @@ struct HTTPPipeline {
         // outbound header validator checked is checked where it can fail (WireText), and responses
         // are written as bytes (HTTP1Writer): no NIO codec handler on the connection.
         try pipeline.addHandler(
-            ProxyHandler(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, headerDeadline: deadline))
+            ProxyHandler(
+                tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, tlsServerName: tlsServerName,
+                headerDeadline: deadline))
     }
 
     /// TLS first: the ClientHello's server name picks the listener's certificate, then ALPN the protocol.
@@ -151,10 +155,12 @@ struct HTTPPipeline {
             guard let context = tables.current.tlsContext(port: port, serverName: serverName) else {
                 return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
             }
+            var negotiated = self
+            negotiated.tlsServerName = serverName.map { RouteTable.normalize(host: $0) }
             return channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(NIOSSLServerHandler(context: context))
-                try self.addNegotiated(to: pipeline)
+                try negotiated.addNegotiated(to: pipeline)
             }
         }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(sni))

@@ -38,7 +38,7 @@ enum TestCertificates {
         let path = { (name: String) in directory.path(name).path }
         try Shell.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=sluice test CA",
                        "-keyout", path("ca.key"), "-out", path("ca.crt")])
-        try "subjectAltName=DNS:example.org,DNS:second-example.org,DNS:*.wildcard.org,DNS:*.example.org\n"
+        try "subjectAltName=DNS:example.org,DNS:second-example.org,DNS:*.org,DNS:*.wildcard.org,DNS:*.example.org\n"
             .write(to: directory.path("san.ext"), atomically: true, encoding: .utf8)
         try Shell.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=example.org",
                        "-keyout", path("tls.key"), "-out", path("tls.csr")])
