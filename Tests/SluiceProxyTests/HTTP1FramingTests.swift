@@ -21,6 +21,7 @@ struct HTTP1FramingTests {
         "/reason": .init(bytes: "HTTP/1.1 200 Alright\r\nContent-Length: 0\r\n\r\n"),
         "/set/reason": .init(bytes: "HTTP/1.1 299 Fine By Me\r\nContent-Length: 0\r\n\r\n"),
         "/add/reason": .init(bytes: "HTTP/1.1 200 Alright\r\nContent-Length: 0\r\n\r\n"),
+        "/switch": .init(bytes: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Kind: switch\r\n\r\ntunnel bytes"),
     ]
 
     /// The conformance base Gateway `same-namespace` (every hostname, port 80) routing everything

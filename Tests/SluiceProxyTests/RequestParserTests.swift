@@ -121,6 +121,32 @@ struct RequestParserTests {
             == ("PATCH /new HTTP/1.1\r\nContent-Length: 3\r\n\r\n", false, true))
         #expect(try forward("get /old HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n")
             == ("get /new HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n", true, true))
+        var upgrade = ByteBuffer()
+        _ = HTTP1Writer.writeRequestHead(
+            try Self.head("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: k\r\n\r\n"),
+            uri: "/ws", upgrade: true, into: &upgrade)
+        #expect(String(buffer: upgrade) == "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: k\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n")
+    }
+
+    @Test("a WebSocket handshake: Connection lists upgrade and Upgrade offers websocket, tokens in any case and place")
+    func webSocketHandshake() throws {
+        let cases: [(String, Bool)] = [
+            ("Upgrade: websocket\r\nConnection: Upgrade\r\n", true),
+            ("Connection: keep-alive, UPGRADE\r\nUpgrade: WebSocket\r\n", true),
+            ("Upgrade: h2c, websocket\r\nConnection: upgrade\r\n", true),
+            ("Connection: keep-alive\r\nConnection: upgrade\r\nUpgrade: websocket\r\n", true),
+            ("Upgrade: websocket\r\n", false),
+            ("Connection: upgrade\r\n", false),
+            ("Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n", false),
+            ("Upgrade: websockets\r\nConnection: upgrade\r\n", false),
+            ("Upgrade: websocket\r\nConnection: upgraded\r\n", false),
+            ("X-Upgrade: websocket\r\nConnection: upgrade\r\n", false),
+        ]
+        for (fields, expected) in cases {
+            let head = try Self.head("GET / HTTP/1.1\r\nHost: a\r\n\(fields)\r\n")
+            #expect(head.upgradesToWebSocket == expected, "\(fields.debugDescription)")
+        }
+        #expect(RequestRewriting.hopByHop[RequestRewriting.upgradeIndex] == "upgrade")
     }
 }
 
@@ -167,6 +193,7 @@ struct ParserMutationTests {
                         case .head(let head): parts.append("head \(head.status.code) \(head.fields.count) \(head.keepAlive)")
                         case .body(let body): parts.append(contentsOf: body.readableBytesView.map { "b\($0)" })
                         case .end(let trailers): parts.append("end \(trailers?.count ?? 0)")
+                        case .tunnel(let bytes): parts.append(contentsOf: bytes.readableBytesView.map { "t\($0)" })
                         }
                     }
                 }

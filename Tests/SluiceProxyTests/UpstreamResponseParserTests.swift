@@ -15,12 +15,16 @@ struct UpstreamResponseParserTests {
         var trailers: [String] = []
         var keepAlive = false
         var ends = 0
+        /// Bytes after a 101, handed over as they are.
+        var tunnel = ""
     }
 
     /// Parses `text` as answers to `methods`, fed in pieces of `piece` bytes (0: all at once).
-    static func read(_ text: String, methods: [HTTPMethod] = [.GET], piece: Int = 0, closed: Bool = false) throws -> [Read] {
+    static func read(
+        _ text: String, methods: [HTTPMethod] = [.GET], upgrade: Bool = false, piece: Int = 0, closed: Bool = false
+    ) throws -> [Read] {
         var parser = UpstreamResponseParser()
-        for method in methods { parser.expectResponse(to: method) }
+        for method in methods { parser.expectResponse(to: method, upgrade: upgrade) }
         var results: [Read] = []
         var buffer = ByteBuffer()
         let bytes = Array(text.utf8)
@@ -35,6 +39,8 @@ struct UpstreamResponseParserTests {
                 case .end(let trailers):
                     results[results.count - 1].trailers = trailers?.map(\.name) ?? []
                     results[results.count - 1].ends += 1
+                case .tunnel(let bytes):
+                    results[results.count - 1].tunnel += String(buffer: bytes)
                 }
             }
         }
@@ -62,7 +68,7 @@ struct UpstreamResponseParserTests {
         }
     }
 
-    @Test("HEAD, 204 and 304 have no body whatever their length says; 1xx answers are skipped; 101 is refused")
+    @Test("HEAD, 204 and 304 have no body whatever their length says; 1xx answers are skipped; 101 is refused to a request that did not ask")
     func bodyless() throws {
         let answers = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"
             + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
@@ -72,6 +78,23 @@ struct UpstreamResponseParserTests {
             Read(status: 304, keepAlive: true, ends: 1),
         ])
         #expect(throws: HeadParseError.self) { try Self.read("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n") }
+    }
+
+    @Test("101 to an upgrade request: its head, then every later byte as tunnel bytes, in pieces of every size; no end")
+    func switchingProtocols() throws {
+        let answer = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+            + "\u{01}\u{05}HTTP/1.1 200 OK\r\n\r\n"
+        for piece in [0, 1, 2, 5] {
+            #expect(try Self.read(answer, upgrade: true, piece: piece, closed: true)
+                == [Read(status: 101, keepAlive: true, tunnel: "\u{01}\u{05}HTTP/1.1 200 OK\r\n\r\n")], "piece \(piece)")
+        }
+        // An upgrade request may be answered as a plain one, and the connection goes on as HTTP.
+        #expect(try Self.read("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", upgrade: true)
+            == [Read(status: 200, body: "ok", keepAlive: true, ends: 1)])
+        // Only the request that asked: not the one queued behind it.
+        #expect(throws: HeadParseError.self) {
+            try Self.read("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", methods: [.GET, .GET], upgrade: true)
+        }
     }
 
     @Test("keep-alive: HTTP/1.1 unless close; HTTP/1.0 only with keep-alive")

@@ -26,6 +26,9 @@ final class Exchange {
     var responseChunked = false
     /// An answer to HEAD or CONNECT: its body parts, if any came, are not forwarded.
     var responseBodyless = false
+    /// The request asks to switch to WebSocket and goes upstream with `Upgrade: websocket`: a 101
+    /// answer turns the two connections into a tunnel.
+    var upgrade = false
 
     init(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
@@ -61,6 +64,7 @@ final class Exchange {
         requestCarriesBody = false
         responseChunked = false
         responseBodyless = false
+        upgrade = false
     }
 
     func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }

@@ -32,7 +32,7 @@ final class MirrorSink: UpstreamDelegate {
     func upstreamReceived(_ part: UpstreamResponsePart) {
         switch part {
         case .head(let head): keepAlive = head.keepAlive
-        case .body: break
+        case .body, .tunnel: break
         case .end:
             connection.handler.delegate = nil
             if keepAlive { pool.release(connection) } else { connection.channel.close(promise: nil) }

@@ -18,7 +18,7 @@ extension ProxyHandler {
             case .connecting, .forwarding, .direct(_, keepAlive: true, _):
                 context.write(NIOAny(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
                 pool.flushes.flush(context)
-            case .idle, .direct, .closed:
+            case .idle, .direct, .tunnel, .closed:
                 break
             }
         }
@@ -88,6 +88,9 @@ extension ProxyHandler {
             return
         }
         var bytes = upstreamBuffer.take(capacity: head.bytes.readableBytes + upstreamURI.utf8.count + 64, allocator: context.channel.allocator)
+        // A WebSocket handshake (RFC 6455 4.1: an HTTP/1.1 GET) is the one upgrade forwarded: an
+        // `h2c` one tunnelled to a backend would carry requests past the routes.
+        let upgrade = head.upgradesToWebSocket && !isHTTP2Stream && head.isHTTP11 && head.method.isGET
         let exchange: Exchange
         if isHTTP2Stream || rule.changesRequestFields || picked.requestHeaders != nil {
             // The fields change (or are copied for mirrors): read as text, changed, written out.
@@ -103,6 +106,10 @@ extension ProxyHandler {
                 mirrored: rule.mirrors.isEmpty
                     ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
                 started: firstByte ?? context.eventLoop.now)
+            if upgrade {
+                headers.replaceOrAdd(name: "connection", value: "upgrade")
+                headers.replaceOrAdd(name: "upgrade", value: "websocket")
+            }
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)
@@ -112,10 +119,11 @@ extension ProxyHandler {
             exchange = makeExchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats, mirrored: nil,
                 started: firstByte ?? context.eventLoop.now)
-            let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, into: &bytes)
+            let framing = HTTP1Writer.writeRequestHead(head, uri: upstreamURI, upgrade: upgrade, into: &bytes)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = framing.carriesBody
         }
+        exchange.upgrade = upgrade
         upstreamBytes = bytes
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {
@@ -127,7 +135,7 @@ extension ProxyHandler {
         }
         if let connection = pool.takeIdle(endpoint) {
             connection.handler.delegate = self
-            connection.handler.expectResponse(to: head.method)
+            connection.handler.expectResponse(to: head.method, upgrade: upgrade)
             state = .forwarding(exchange, connection)
             return
         }
@@ -220,7 +228,7 @@ extension ProxyHandler {
                 pending = ByteBufferAllocator().buffer(capacity: 64)
             }
             upstreamBytes = bytes
-        case .idle, .direct, .closed:
+        case .idle, .direct, .tunnel, .closed:
             break
         }
     }
@@ -241,7 +249,7 @@ extension ProxyHandler {
             }
             flushUpstream()
             sendMirrors(exchange)
-        case .idle, .closed:
+        case .idle, .tunnel, .closed:
             break
         }
     }

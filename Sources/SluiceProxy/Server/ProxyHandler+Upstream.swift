@@ -13,16 +13,22 @@ extension ProxyHandler {
             fail(exchange, status: .serviceUnavailable)
         case .success(let connection):
             connection.handler.delegate = self
-            connection.handler.expectResponse(to: exchange.method)
+            connection.handler.expectResponse(to: exchange.method, upgrade: exchange.upgrade)
             state = .forwarding(exchange, connection)
             flushUpstream()
         }
     }
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
+        if case .tunnel(let bytes) = part {
+            relayDownstream(bytes)
+            return
+        }
         // The connection is taken out of the state only at the end (each part would retain it).
         guard case .forwarding(let exchange, _) = state, let context else { return }
         switch part {
+        case .head(let received) where received.status.code == 101:
+            switchProtocols(received, exchange: exchange, context: context)
         case .head(let received):
             // What NIO's response header validator checked: the filters' headers (the upstream's
             // own fields and reason phrase were checked as they were parsed).
@@ -68,7 +74,9 @@ extension ProxyHandler {
             let now = context.eventLoop.now
             exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed(at: now))
             connection.handler.delegate = nil
-            if exchange.upstreamKeepAlive && exchange.requestEnded {
+            // An upstream that declined an upgrade may no longer read the connection as HTTP
+            // (NIO's decoder stops at a request with `Upgrade`): it is not trusted with another.
+            if exchange.upstreamKeepAlive && exchange.requestEnded && !exchange.upgrade {
                 pool.release(connection)
             } else {
                 connection.channel.close(promise: nil)
@@ -94,7 +102,64 @@ extension ProxyHandler {
                 pool.flushes.flush(context)
                 serveUnread(context: context)
             }
+        case .tunnel:
+            break
         }
+    }
+
+    /// The upstream accepted the upgrade (101; the parser lets one through only to a request that
+    /// asked): its head goes downstream with the handshake's own `Connection` and `Upgrade`, and
+    /// from then on the two connections relay bytes until either closes. What the client sent
+    /// behind its request (frames it did not wait to send) goes upstream first.
+    private func switchProtocols(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
+        guard case .forwarding(_, let connection) = state else { return }
+        guard exchange.rule.responseFiltersSendable, exchange.backend.responseHeadersSendable else {
+            fail(exchange, status: .badGateway)
+            return
+        }
+        exchange.timeout?.cancel()
+        exchange.status = 101
+        exchange.responseStarted = true
+        let now = context.eventLoop.now
+        exchange.stats?.recordResponse(status: 101, latency: exchange.elapsed(at: now))
+        idleSince = now
+        var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 64, allocator: context.channel.allocator)
+        if !exchange.rule.changesResponseFields && exchange.backend.responseHeaders == nil {
+            _ = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: false, upgrade: true, into: &bytes)
+        } else {
+            var headers = received.headers()
+            RequestRewriting.removeHopByHop(&headers)
+            exchange.rule.responseHeaders?.apply(to: &headers)
+            exchange.backend.responseHeaders?.apply(to: &headers)
+            headers.replaceOrAdd(name: "connection", value: "upgrade")
+            headers.replaceOrAdd(name: "upgrade", value: "websocket")
+            let (framing, _) = HTTP1Writer.responseFraming(status: received.status, requestMethod: exchange.method, headers: &headers)
+            HTTP1Writer.writeResponseHead(received, headers: headers, framing: framing, into: &bytes)
+        }
+        downstreamBytes = bytes
+        upstreamBytes = nil
+        state = .tunnel(connection)
+        if let early = unread {
+            unread = nil
+            connection.write(early)
+            pool.flushes.flush(connection.flushTarget)
+        }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// Tunnel bytes from the upstream, behind whatever is still waiting to go downstream.
+    private func relayDownstream(_ bytes: ByteBuffer) {
+        guard case .tunnel = state, let context else { return }
+        idleSince = context.eventLoop.now
+        if let pending = downstreamBytes {
+            downstreamBytes = nil
+            context.write(NIOAny(pending), promise: nil)
+        }
+        context.write(NIOAny(bytes), promise: nil)
+        downstreamFlushPending = true
     }
 
     /// The upstream's head as HTTP/1.1 bytes. Without response header filters it is copied from
@@ -136,6 +201,14 @@ extension ProxyHandler {
         switch state {
         case .forwarding(let exchange, _), .connecting(let exchange):
             fail(exchange, status: .badGateway)
+        case .tunnel(let connection):
+            // The upstream side of the tunnel closed: what it sent goes out, then the client's closes.
+            connection.handler.delegate = nil
+            state = .closed
+            guard let context else { return }
+            let pending = downstreamBytes ?? ByteBuffer()
+            downstreamBytes = nil
+            context.writeAndFlush(NIOAny(pending)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .idle, .direct, .closed:
             break
         }
@@ -145,7 +218,7 @@ extension ProxyHandler {
         switch state {
         case .forwarding(let current, _) where current === exchange, .connecting(let current) where current === exchange:
             fail(exchange, status: .gatewayTimeout)
-        case .idle, .direct, .closed, .forwarding, .connecting:
+        case .idle, .direct, .closed, .forwarding, .connecting, .tunnel:
             break
         }
     }
@@ -175,7 +248,10 @@ extension ProxyHandler {
     func abandonUpstream() {
         upstreamBytes = nil
         downstreamBytes = nil
-        if case .forwarding(let exchange, let connection) = state {
+        if case .tunnel(let connection) = state {
+            connection.handler.delegate = nil
+            connection.channel.close(promise: nil)
+        } else if case .forwarding(let exchange, let connection) = state {
             exchange.timeout?.cancel()
             connection.handler.delegate = nil
             connection.channel.close(promise: nil)

@@ -77,6 +77,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         /// The request's bytes wait in `upstreamBytes`.
         case connecting(Exchange)
         case forwarding(Exchange, UpstreamConnection)
+        /// The upstream switched protocols (WebSocket): bytes are relayed both ways as they come
+        /// until either side closes.
+        case tunnel(UpstreamConnection)
         case closed
     }
 
@@ -138,7 +141,7 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             } else {
                 write(.plain(.badRequest), method: exchange.method, keepAlive: false, context: context)
             }
-        case .closed:
+        case .tunnel, .closed:
             break
         }
     }
@@ -166,7 +169,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             self.idleCheck = nil
             guard let context = self.context else { return }
             switch self.state {
-            case .idle:
+            case .idle, .tunnel:
+                // A tunnel counts as idle while no byte passes either way (nginx's
+                // proxy_read_timeout for WebSockets).
                 let idle = context.eventLoop.now - self.idleSince
                 if idle >= self.limits.idleTimeout {
                     context.close(promise: nil)
@@ -182,6 +187,12 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .tunnel(let connection) = state {
+            idleSince = context.eventLoop.now
+            connection.write(unwrapInboundIn(data))
+            pool.flushes.flush(connection.flushTarget)
+            return
+        }
         guard headerDeadline?.bytesArrived() ?? true else { return }
         var bytes = unwrapInboundIn(data)
         if var earlier = unread {

@@ -4,6 +4,8 @@ import NIOHTTP1
 enum RequestRewriting {
     /// Headers that describe one hop and must not be forwarded (RFC 9110 7.6.1).
     static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]
+    /// Where `upgrade` is in `hopByHop`.
+    static let upgradeIndex = 5
 
     /// Removes the hop-by-hop headers and those the `Connection` header names. Most messages have
     /// none, or only `Connection`: one pass over the names finds out, and headers with none keep

@@ -199,9 +199,10 @@ final class UpstreamHandler: ChannelInboundHandler {
         self.context = nil
     }
 
-    /// A request with this method was written: its response comes next.
-    func expectResponse(to method: HTTPMethod) {
-        parser.expectResponse(to: method)
+    /// A request with this method was written: its response comes next. After a 101 to an
+    /// `upgrade` request the connection's bytes are the tunnel's, handed over as they come.
+    func expectResponse(to method: HTTPMethod, upgrade: Bool = false) {
+        parser.expectResponse(to: method, upgrade: upgrade)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

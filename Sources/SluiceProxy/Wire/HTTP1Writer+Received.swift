@@ -6,9 +6,10 @@ extension HTTP1Writer {
     /// whatever version the upstream spoke), the hop-by-hop fields and those `Connection` names
     /// (left out), and the framing the downstream connection needs (`responseFraming`'s rules):
     /// no length where no body may follow, and a body the upstream delimited by closing goes
-    /// chunked. `close` adds `connection: close`. Runs of kept fields are copied at once.
+    /// chunked. `close` adds `connection: close`, `upgrade` the WebSocket handshake's own
+    /// `Connection` and `Upgrade` (to a 101). Runs of kept fields are copied at once.
     static func writeResponseHead(
-        _ head: ReceivedResponseHead, requestMethod: HTTPMethod, close: Bool, into buffer: inout ByteBuffer
+        _ head: ReceivedResponseHead, requestMethod: HTTPMethod, close: Bool, upgrade: Bool = false, into buffer: inout ByteBuffer
     ) -> (chunked: Bool, bodyless: Bool) {
         let bodyless = requestMethod.isHEAD || requestMethod.isCONNECT
         let noFraming = requestMethod.isCONNECT || !head.status.mayHaveResponseBody
@@ -29,6 +30,7 @@ extension HTTP1Writer {
                 head.fields, from: raw, startingWith: statusLine, dropFraming: noFraming || addsChunked, dropExpect: false, into: &buffer)
         }
         if close { buffer.writeStaticString("connection: close\r\n") }
+        if upgrade { buffer.writeStaticString(Self.webSocketUpgradeFields) }
         if addsChunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
         buffer.writeStaticString("\r\n")
         return (chunked, bodyless)
@@ -37,9 +39,12 @@ extension HTTP1Writer {
     /// A client's head forwarded upstream with `uri` as its target: fields as they came but for
     /// the hop-by-hop ones, those `Connection` names and a met `Expect: 100-continue`, with the
     /// framing it arrived with (`requestFraming`'s rules: a length, or chunks under the client's
-    /// codings; POST, PUT and PATCH without either go chunked). Returns how the body goes and
-    /// whether one goes at all.
-    static func writeRequestHead(_ head: ReceivedRequestHead, uri: String, into buffer: inout ByteBuffer) -> (chunked: Bool, carriesBody: Bool) {
+    /// codings; POST, PUT and PATCH without either go chunked); `upgrade` adds the WebSocket
+    /// handshake's own `Connection` and `Upgrade`. Returns how the body goes and whether one goes
+    /// at all.
+    static func writeRequestHead(
+        _ head: ReceivedRequestHead, uri: String, upgrade: Bool = false, into buffer: inout ByteBuffer
+    ) -> (chunked: Bool, carriesBody: Bool) {
         writeRequestLine(method: head.method, uri: uri, into: &buffer)
         head.bytes.withUnsafeReadableBytes { raw in
             writeKeptFields(head.fields, from: raw, startingWith: nil, dropFraming: false, dropExpect: head.expectsContinue, into: &buffer)
@@ -54,6 +59,7 @@ extension HTTP1Writer {
                 break
             }
         }
+        if upgrade { buffer.writeStaticString(Self.webSocketUpgradeFields) }
         buffer.writeStaticString("\r\n")
         return (chunked, chunked || head.hasContentLength)
     }
@@ -86,6 +92,9 @@ extension HTTP1Writer {
         }
         if let current = run { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[current])) }
     }
+
+    /// The hop-by-hop fields of a WebSocket handshake, which the proxy makes for each hop.
+    static let webSocketUpgradeFields: StaticString = "connection: upgrade\r\nupgrade: websocket\r\n"
 
     /// A head whose fields filters changed: the upstream's status line, reason phrase and all (as
     /// the path without filters copies it), then `headers`.

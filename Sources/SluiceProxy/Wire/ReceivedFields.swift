@@ -110,6 +110,10 @@ struct FieldSummary {
     var fieldBytes = 0
     /// `Expect: 100-continue`: the client waits for a 100 before sending its body.
     var expectsContinue = false
+    /// `Connection` lists `upgrade` and `Upgrade` offers `websocket` (RFC 6455 4.1).
+    var upgradesToWebSocket: Bool { connectionListsUpgrade && upgradeOffersWebSocket }
+    private var connectionListsUpgrade = false
+    private var upgradeOffersWebSocket = false
 
     /// Refuses what two hops could read differently: Content-Lengths that differ or are not
     /// digits, and a Content-Length with a Transfer-Encoding.
@@ -120,11 +124,20 @@ struct FieldSummary {
             switch field.kind {
             case .hopByHop(0):
                 var keepAlive = self.keepAlive
+                var listsUpgrade = connectionListsUpgrade
                 FieldLines.forEachToken(raw, field.value) { token in
                     if FieldLines.equalsLowercased(token, "close") { keepAlive = false }
                     if !isHTTP11, FieldLines.equalsLowercased(token, "keep-alive") { keepAlive = true }
+                    if FieldLines.equalsLowercased(token, "upgrade") { listsUpgrade = true }
                 }
                 self.keepAlive = keepAlive
+                connectionListsUpgrade = listsUpgrade
+            case .hopByHop(RequestRewriting.upgradeIndex):
+                var offersWebSocket = upgradeOffersWebSocket
+                FieldLines.forEachToken(raw, field.value) { token in
+                    if FieldLines.equalsLowercased(token, "websocket") { offersWebSocket = true }
+                }
+                upgradeOffersWebSocket = offersWebSocket
             case .contentLength:
                 let length = try FieldLines.contentLength(raw, field.value)
                 if let contentLength, contentLength != length { throw HeadParseError(reason: "Content-Length values differ") }

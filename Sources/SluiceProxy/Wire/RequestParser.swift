@@ -15,6 +15,9 @@ struct ReceivedRequestHead {
     var isHTTP11: Bool
     /// `Expect: 100-continue`: the proxy answers it (100) and does not forward it.
     var expectsContinue: Bool
+    /// `Connection: upgrade` with `Upgrade: websocket`: forwarded as an upgrade when it is an
+    /// HTTP/1.1 GET (`ProxyHandler` decides).
+    var upgradesToWebSocket: Bool
     var hasContentLength: Bool
     /// A Transfer-Encoding (its last coding is chunked: anything else is refused).
     var isChunked: Bool
@@ -126,7 +129,8 @@ struct RequestParser {
                 summary.transferEncodings > 0 ? .chunked : summary.contentLength.map { .length($0) } ?? .none
             return ReceivedRequestHead(
                 bytes: bytes, method: method, target: target, fields: fields, keepAlive: summary.keepAlive, isHTTP11: isHTTP11,
-                expectsContinue: summary.expectsContinue, hasContentLength: summary.contentLength != nil,
+                expectsContinue: summary.expectsContinue, upgradesToWebSocket: summary.upgradesToWebSocket,
+                hasContentLength: summary.contentLength != nil,
                 isChunked: summary.transferEncodings > 0, host: summary.host, fieldBytes: summary.fieldBytes, body: body)
         }
     }

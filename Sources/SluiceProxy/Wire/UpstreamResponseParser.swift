@@ -33,11 +33,13 @@ struct ReceivedResponseHead {
 }
 
 /// What an upstream connection answered, in order: a head, body bytes (without chunk framing),
-/// the end (with trailers, if any).
+/// the end (with trailers, if any). After a 101 to an upgrade request: its head, then the
+/// tunnel's bytes as they come, and no end.
 enum UpstreamResponsePart {
     case head(ReceivedResponseHead)
     case body(ByteBuffer)
     case end(HTTPHeaders?)
+    case tunnel(ByteBuffer)
 }
 
 /// Reads HTTP/1.1 responses from an upstream connection's bytes (RFC 9112), as strictly as llhttp
@@ -54,17 +56,28 @@ struct UpstreamResponseParser {
     static let maxHeadBytes = 80 * 1024
 
     private var expected = CircularBuffer<HTTPMethod>(initialCapacity: 2)
+    /// The first expected response answers a request that asked to upgrade.
+    private var upgradeExpected = false
+    /// A 101 switched the connection: what follows is not HTTP.
+    private(set) var switchedProtocols = false
     private var body = MessageBodyReader()
     private var fields: [ReceivedField] = []
     private var headScan = HeadScan()
 
-    /// A request with this method was written: its response comes next, in order.
-    mutating func expectResponse(to method: HTTPMethod) {
+    /// A request with this method was written: its response comes next, in order. An `upgrade`
+    /// request may be answered 101; nothing is written after it until its answer has come (no
+    /// request is sent behind an upgrade).
+    mutating func expectResponse(to method: HTTPMethod, upgrade: Bool = false) {
+        if expected.isEmpty { upgradeExpected = upgrade }
         expected.append(method)
     }
 
     /// The next part in `buffer`, consuming its bytes, or nil when more bytes are needed.
     mutating func next(_ buffer: inout ByteBuffer) throws -> UpstreamResponsePart? {
+        if switchedProtocols {
+            guard buffer.readableBytes > 0 else { return nil }
+            return .tunnel(buffer.readSlice(length: buffer.readableBytes)!)
+        }
         while true {
             if !body.isDone {
                 switch try body.next(&buffer) {
@@ -77,13 +90,21 @@ struct UpstreamResponseParser {
             guard let method = expected.first else { throw HeadParseError(reason: "bytes with no request outstanding") }
             guard let head = try readHead(&buffer, method: method) else { return nil }
             let code = head.status.code
+            if code == 101 {
+                // Switching protocols is what an upgrade request may be answered; to any other it
+                // would leave the proxy reading bytes it cannot frame.
+                guard upgradeExpected, expected.count == 1 else { throw HeadParseError(reason: "101 Switching Protocols to a request that did not ask") }
+                expected.removeFirst()
+                upgradeExpected = false
+                switchedProtocols = true
+                return .head(head)
+            }
             if code >= 100 && code < 200 {
-                // Interim answers (100 Continue, 103 Early Hints) are dropped; 101 would switch
-                // protocols, which the proxy does not forward.
-                guard code != 101 else { throw HeadParseError(reason: "101 Switching Protocols") }
+                // Interim answers (100 Continue, 103 Early Hints) are dropped.
                 continue
             }
             expected.removeFirst()
+            upgradeExpected = false
             body.start(head.body)
             return .head(head)
         }
@@ -92,7 +113,7 @@ struct UpstreamResponseParser {
     /// The upstream closed its side: the end of a body delimited by the close, else nil (the
     /// response, if one was under way, is cut short).
     mutating func inputClosed() -> UpstreamResponsePart? {
-        guard case .end(let trailers) = body.inputClosed() else { return nil }
+        guard !switchedProtocols, case .end(let trailers) = body.inputClosed() else { return nil }
         return .end(trailers)
     }
 

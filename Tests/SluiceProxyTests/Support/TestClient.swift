@@ -81,6 +81,10 @@ final class TestConnection: Sendable {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        // A response that never comes fails the test rather than hanging it: closing the
+        // connection fails what waits on it.
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(15)) { channel.close(promise: nil) }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
         return promise.futureResult
     }
 
@@ -180,10 +184,15 @@ final class RawConnection: Sendable {
     }
 
     var isOpen: Bool { channel.isActive }
-    var received: String { String(decoding: collected.withLockedValue { $0 }, as: UTF8.self) }
+    var received: String { String(decoding: receivedBytes, as: UTF8.self) }
+    var receivedBytes: [UInt8] { collected.withLockedValue { $0 } }
 
     func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    func send(bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// Waits until what was received contains `text`, at most `timeout`; says whether it did.

@@ -1,0 +1,153 @@
+import NIOCore
+import NIOHTTP1
+import SluiceModel
+import SluiceProxy
+import Testing
+
+/// WebSocket through the proxy: the handshake forwarded with its own `Connection` and `Upgrade`,
+/// then a tunnel between the client and a real WebSocket server (NIO's upgrader) until either
+/// closes. Other upgrades are not forwarded, and a 101 nobody asked for is refused.
+@Suite("WebSocket upgrades")
+struct ProxyWebSocketTests {
+    static let handshake = """
+        GET /chat?room=1 HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
+        """
+
+    /// The conformance base Gateway routing everything to infra-backend-v1, whose endpoint is a
+    /// WebSocket echo server.
+    static func start(configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> (ConformanceEnvironment, WebSocketEchoServer) {
+        let upstream = try await WebSocketEchoServer.start()
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
+            }
+        }
+        return (env, upstream)
+    }
+
+    @Test("a handshake through the proxy: 101 with the server's accept key, frames both ways, the client's close ends both connections")
+    func tunnel() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let client = try await RawConnection.connect(port: await env.port())
+        // A frame sent right behind the handshake, before the 101, reaches the server too.
+        try await client.send(bytes: Array(Self.handshake.utf8) + maskedFrame(opcode: 0x1, "early"))
+        #expect(try await client.waitFor("early", timeout: .seconds(3)), "\(client.received.debugDescription)")
+        let answer = client.received.lowercased()
+        #expect(answer.hasPrefix("http/1.1 101 switching protocols\r\n"), "\(answer.debugDescription)")
+        #expect(answer.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"), "\(answer.debugDescription)")
+        #expect(answer.contains("connection: upgrade\r\n") && answer.contains("upgrade: websocket\r\n"), "\(answer.debugDescription)")
+        try await client.send(bytes: maskedFrame(opcode: 0x1, "hello through the tunnel"))
+        #expect(try await client.waitFor("hello through the tunnel", timeout: .seconds(3)))
+        let head = try #require(upstream.acceptedHandshakes.first)
+        #expect(head.uri == "/chat?room=1")
+        #expect(head.headers["upgrade"] == ["websocket"])
+        #expect(head.headers["connection"] == ["upgrade"])
+        #expect(head.headers["sec-websocket-key"] == ["dGhlIHNhbXBsZSBub25jZQ=="])
+        await client.close()
+        try await eventually { upstream.openConnections == 0 }
+        let stats = env.proxy.stats.snapshot()
+        #expect(stats.values.contains { $0.requests == 1 }, "\(stats)")
+    }
+
+    @Test("HTTPRouteBackendProtocolWebSocket: a text and a binary message echoed through the route to the ws port")
+    func backendProtocolWebSocket() async throws {
+        let upstream = try await WebSocketEchoServer.start()
+        let env = try await ConformanceEnvironment.start(["httproute-backend-protocol-websocket.yaml"]) { input in
+            // The Service port with appProtocol kubernetes.io/ws is the WebSocket server.
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map {
+                    $0.name == "third-port" ? EndpointSlice.Port(name: $0.name, port: upstream.port) : $0
+                }
+            }
+        }
+        defer { Task { await env.stop(); await upstream.stop() } }
+        #expect(env.routeConditions("backend-protocol-ws")["ResolvedRefs"]?.status == "True")
+        let client = try await RawConnection.connect(port: await env.port())
+        defer { Task { await client.close() } }
+        try await client.send(Self.handshake.replacingOccurrences(of: "/chat?room=1", with: "/ws"))
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(3)))
+        let headLength = client.receivedBytes.count
+        let text = Array("Websocket Support!".utf8)
+        let binary: [UInt8] = [1, 2, 3, 4, 5, 6, 7]
+        try await client.send(bytes: maskedFrame(opcode: 0x1, bytes: text))
+        try await client.send(bytes: maskedFrame(opcode: 0x2, bytes: binary))
+        let expected = [0x81, UInt8(text.count)] + text + [0x82, UInt8(binary.count)] + binary
+        try await eventually { client.receivedBytes.count >= headLength + expected.count }
+        #expect(Array(client.receivedBytes.dropFirst(headLength)) == expected)
+        #expect(upstream.acceptedHandshakes.first?.uri == "/ws")
+    }
+
+    @Test("the server's close ends the client's connection")
+    func serverCloses() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let client = try await RawConnection.connect(port: await env.port())
+        try await client.send(Self.handshake)
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(3)))
+        try await client.send(bytes: maskedFrame(opcode: 0x8, "bye"))
+        #expect(try await client.waitUntilClosed(timeout: .seconds(3)))
+    }
+
+    @Test("a tunnel with nothing passing either way is closed after the idle timeout")
+    func idleTunnel() async throws {
+        var configuration = ProxyConfiguration()
+        configuration.limits.idleTimeout = .milliseconds(300)
+        let (env, upstream) = try await Self.start(configuration: configuration)
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let client = try await RawConnection.connect(port: await env.port())
+        try await client.send(Self.handshake)
+        // Traffic keeps it open past several timeouts...
+        for index in 0..<6 {
+            try await client.send(bytes: maskedFrame(opcode: 0x1, "ping \(index)"))
+            #expect(try await client.waitFor("ping \(index)", timeout: .seconds(2)))
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        #expect(client.isOpen)
+        // ...silence does not.
+        #expect(try await client.waitUntilClosed(timeout: .seconds(3)))
+        try await eventually { upstream.openConnections == 0 }
+    }
+
+    @Test("an upgrade to anything but WebSocket is not forwarded: the upstream gets a plain request")
+    func otherUpgrades() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        let h2c = try await TestConnection.get(port: port, "/", host: "a.test", headers: [
+            ("Upgrade", "h2c"), ("Connection", "Upgrade, HTTP2-Settings"), ("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA"),
+        ])
+        #expect(h2c.status == 200)
+        #expect(h2c.echo?.header("Upgrade") == nil)
+        #expect(h2c.echo?.header("Connection") == nil)
+        #expect(h2c.echo?.header("HTTP2-Settings") == nil)
+        // A WebSocket handshake the upstream answers as a plain request: the answer comes back and
+        // the connection goes on serving HTTP.
+        let connection = try await TestConnection.connect(port: port)
+        defer { Task { await connection.close() } }
+        let declined = try await connection.send("/", host: "a.test", headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+        #expect(declined.status == 200)
+        #expect(declined.echo?.header("Upgrade") == "websocket")
+        #expect(declined.echo?.header("Connection") == "upgrade")
+        let next = try await connection.send("/next", host: "a.test")
+        #expect(next.echo?.path == "/next")
+        #expect(next.echo?.header("Upgrade") == nil)
+        // Not a GET, or HTTP/1.0: no handshake (RFC 6455 4.1).
+        let post = try await connection.send("/", host: "a.test", method: .POST, headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+        #expect(post.echo?.header("Upgrade") == nil)
+    }
+
+    @Test("101 to a request that did not ask to upgrade: 502; to one that did, the bytes behind it are relayed")
+    func unaskedSwitch() async throws {
+        let (env, upstream) = try await HTTP1FramingTests.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let unasked = try await TestConnection.get(port: await env.port(), "/switch", host: "a.test")
+        #expect(unasked.status == 502)
+        let client = try await RawConnection.connect(port: await env.port())
+        defer { Task { await client.close() } }
+        try await client.send("GET /switch HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        #expect(try await client.waitFor("tunnel bytes", timeout: .seconds(3)))
+        #expect(client.received == "HTTP/1.1 101 Switching Protocols\r\nX-Kind: switch\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\ntunnel bytes")
+    }
+}
