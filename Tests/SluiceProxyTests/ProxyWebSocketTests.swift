@@ -33,13 +33,13 @@ struct ProxyWebSocketTests {
         let client = try await RawConnection.connect(port: await env.port())
         // A frame sent right behind the handshake, before the 101, reaches the server too.
         try await client.send(bytes: Array(Self.handshake.utf8) + maskedFrame(opcode: 0x1, "early"))
-        #expect(try await client.waitFor("early", timeout: .seconds(3)), "\(client.received.debugDescription)")
+        #expect(try await client.waitFor("early", timeout: .seconds(5)), "\(client.received.debugDescription)")
         let answer = client.received.lowercased()
         #expect(answer.hasPrefix("http/1.1 101 switching protocols\r\n"), "\(answer.debugDescription)")
         #expect(answer.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"), "\(answer.debugDescription)")
         #expect(answer.contains("connection: upgrade\r\n") && answer.contains("upgrade: websocket\r\n"), "\(answer.debugDescription)")
         try await client.send(bytes: maskedFrame(opcode: 0x1, "hello through the tunnel"))
-        #expect(try await client.waitFor("hello through the tunnel", timeout: .seconds(3)))
+        #expect(try await client.waitFor("hello through the tunnel", timeout: .seconds(5)))
         let head = try #require(upstream.acceptedHandshakes.first)
         #expect(head.uri == "/chat?room=1")
         #expect(head.headers["upgrade"] == ["websocket"])
@@ -67,7 +67,7 @@ struct ProxyWebSocketTests {
         let client = try await RawConnection.connect(port: await env.port())
         defer { Task { await client.close() } }
         try await client.send(Self.handshake.replacingOccurrences(of: "/chat?room=1", with: "/ws"))
-        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(3)))
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(5)))
         let headLength = client.receivedBytes.count
         let text = Array("Websocket Support!".utf8)
         let binary: [UInt8] = [1, 2, 3, 4, 5, 6, 7]
@@ -85,28 +85,33 @@ struct ProxyWebSocketTests {
         defer { Task { await env.stop(); await upstream.stop() } }
         let client = try await RawConnection.connect(port: await env.port())
         try await client.send(Self.handshake)
-        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(3)))
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(5)))
         try await client.send(bytes: maskedFrame(opcode: 0x8, "bye"))
-        #expect(try await client.waitUntilClosed(timeout: .seconds(3)))
+        #expect(try await client.waitUntilClosed(timeout: .seconds(5)))
     }
 
     @Test("a tunnel with nothing passing either way is closed after the idle timeout")
     func idleTunnel() async throws {
         var configuration = ProxyConfiguration()
-        configuration.limits.idleTimeout = .milliseconds(300)
+        // Long enough that a test task starved by a busy machine still keeps the tunnel busy.
+        configuration.limits.idleTimeout = .seconds(2)
         let (env, upstream) = try await Self.start(configuration: configuration)
         defer { Task { await env.stop(); await upstream.stop() } }
         let client = try await RawConnection.connect(port: await env.port())
         try await client.send(Self.handshake)
-        // Traffic keeps it open past several timeouts...
-        for index in 0..<6 {
+        // Traffic keeps it open past the timeout...
+        let clock = ContinuousClock()
+        let start = clock.now
+        var index = 0
+        while clock.now - start < .seconds(3) {
             try await client.send(bytes: maskedFrame(opcode: 0x1, "ping \(index)"))
             #expect(try await client.waitFor("ping \(index)", timeout: .seconds(2)))
-            try await Task.sleep(for: .milliseconds(150))
+            try await Task.sleep(for: .milliseconds(300))
+            index += 1
         }
         #expect(client.isOpen)
         // ...silence does not.
-        #expect(try await client.waitUntilClosed(timeout: .seconds(3)))
+        #expect(try await client.waitUntilClosed(timeout: .seconds(6)))
         try await eventually { upstream.openConnections == 0 }
     }
 
@@ -147,7 +152,7 @@ struct ProxyWebSocketTests {
         let client = try await RawConnection.connect(port: await env.port())
         defer { Task { await client.close() } }
         try await client.send("GET /switch HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-        #expect(try await client.waitFor("tunnel bytes", timeout: .seconds(3)))
+        #expect(try await client.waitFor("tunnel bytes", timeout: .seconds(5)))
         #expect(client.received == "HTTP/1.1 101 Switching Protocols\r\nX-Kind: switch\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\ntunnel bytes")
     }
 }
