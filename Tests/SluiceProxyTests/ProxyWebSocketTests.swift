@@ -1,5 +1,7 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SluiceModel
 import SluiceProxy
 import Testing
@@ -79,6 +81,62 @@ struct ProxyWebSocketTests {
         #expect(upstream.acceptedHandshakes.first?.uri == "/ws")
     }
 
+    @Test("backpressure: a client that stops reading holds the upstream back; reading again lets it all through")
+    func backpressure() async throws {
+        let total = 96 * 1024 * 1024
+        let upstream = try await FloodingUpstream.start(total: total)
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"]) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
+            }
+        }
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let received = NIOLockedValueBox(0)
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ByteCounter(count: received)) }
+            }
+            .connect(host: "127.0.0.1", port: await env.port()).get()
+        defer { client.close(promise: nil) }
+        try await client.writeAndFlush(ByteBuffer(string: Self.handshake))
+        // The client reads nothing: what the upstream gets out is what the sockets between hold
+        // (a few MiB each on loopback), not all it has to send.
+        try await Task.sleep(for: .seconds(2))
+        let held = upstream.bytesSent
+        #expect(held < total / 2, "the upstream sent \(held) of \(total) bytes to a client that reads nothing")
+        try await client.setOption(.autoRead, value: true)
+        try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0 } >= total }
+        #expect(upstream.bytesSent == total)
+    }
+
+    @Test("backpressure the other way: an upstream that stops reading holds the client back")
+    func backpressureUpstream() async throws {
+        let upstream = try await FloodingUpstream.start(total: 0, stopsReading: true)
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"]) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
+            }
+        }
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let client = try await RawConnection.connect(port: await env.port())
+        defer { Task { await client.close() } }
+        try await client.send(Self.handshake)
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(5)))
+        // The client writes 96 MiB; what gets out of it is what the sockets between hold.
+        let written = NIOLockedValueBox(0)
+        let channel = client.channel
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "y"), count: 64 * 1024)
+        try await channel.eventLoop.submit {
+            for _ in 0..<(96 * 16) {
+                channel.writeAndFlush(chunk).whenSuccess { written.withLockedValue { $0 += chunk.readableBytes } }
+            }
+        }.get()
+        try await Task.sleep(for: .seconds(2))
+        let out = written.withLockedValue { $0 }
+        #expect(out < 48 * 1024 * 1024, "the client got \(out) bytes out to an upstream that reads nothing")
+    }
+
     @Test("the server's close ends the client's connection")
     func serverCloses() async throws {
         let (env, upstream) = try await Self.start()
@@ -154,5 +212,18 @@ struct ProxyWebSocketTests {
         try await client.send("GET /switch HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
         #expect(try await client.waitFor("tunnel bytes", timeout: .seconds(5)))
         #expect(client.received == "HTTP/1.1 101 Switching Protocols\r\nX-Kind: switch\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\ntunnel bytes")
+    }
+}
+
+/// Counts the bytes a client receives.
+private final class ByteCounter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let count: NIOLockedValueBox<Int>
+
+    init(count: NIOLockedValueBox<Int>) { self.count = count }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data).readableBytes
+        count.withLockedValue { $0 += bytes }
     }
 }

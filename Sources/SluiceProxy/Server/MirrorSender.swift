@@ -42,4 +42,6 @@ final class MirrorSink: UpstreamDelegate {
     func upstreamFailed(_ error: any Error) {}
 
     func upstreamReadComplete() {}
+
+    func upstreamWritabilityChanged(_ isWritable: Bool) {}
 }

@@ -139,6 +139,8 @@ extension ProxyHandler {
         downstreamBytes = bytes
         upstreamBytes = nil
         state = .tunnel(connection)
+        if !context.channel.isWritable { connection.setReading(false) }
+        if !connection.channel.isWritable { upstreamWritabilityChanged(false) }
         if let early = unread {
             unread = nil
             connection.write(early)
@@ -148,6 +150,19 @@ extension ProxyHandler {
             readHeld = false
             context.read()
         }
+    }
+
+    /// A tunnel reads from one side only while the other can take the bytes (NIO's write buffer
+    /// watermarks say when): a client that stops reading holds the upstream back, and the other
+    /// way round, instead of the proxy buffering what one sends faster than the other takes.
+    func upstreamWritabilityChanged(_ isWritable: Bool) {
+        guard case .tunnel = state, let context else { return }
+        try? context.channel.syncOptions?.setOption(.autoRead, value: isWritable)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .tunnel(let connection) = state { connection.setReading(context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Tunnel bytes from the upstream, behind whatever is still waiting to go downstream.

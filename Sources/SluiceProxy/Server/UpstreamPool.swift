@@ -125,6 +125,11 @@ final class UpstreamConnection {
     /// too cost a call through the existential and a touch of its object on every request.)
     var isUsable: Bool { !handler.closed }
 
+    /// Reads from the upstream (or stops reading): a tunnel's backpressure.
+    func setReading(_ reading: Bool) {
+        try? channel.syncOptions?.setOption(.autoRead, value: reading)
+    }
+
     /// Writes request bytes from the upstream handler's place in the pipeline: what a write on
     /// the channel does, without entering at the pipeline's tail (a few calls and retains less).
     func write(_ bytes: ByteBuffer) {
@@ -168,6 +173,8 @@ protocol UpstreamDelegate: AnyObject {
     func upstreamFailed(_ error: any Error)
     /// A batch of reads ended: time to flush what was written downstream.
     func upstreamReadComplete()
+    /// The upstream connection's send buffer filled up (or drained again).
+    func upstreamWritabilityChanged(_ isWritable: Bool)
 }
 
 /// The only handler of an upstream pipeline: reads the responses (`UpstreamResponseParser`) and
@@ -248,6 +255,11 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         delegate?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

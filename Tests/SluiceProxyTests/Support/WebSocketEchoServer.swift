@@ -86,3 +86,83 @@ func maskedFrame(opcode: UInt8, bytes: [UInt8], key: [UInt8] = [0x37, 0xFA, 0x21
     precondition(bytes.count <= 125)
     return [0x80 | opcode, 0x80 | UInt8(bytes.count)] + key + bytes.enumerated().map { $0.element ^ key[$0.offset % 4] }
 }
+
+/// An upstream that accepts any handshake with a 101 and then sends `total` bytes as fast as its
+/// connection takes them, counting what it has handed to the socket: what a proxy without
+/// backpressure would read into memory when its client does not read. With `stopsReading` it
+/// reads nothing more after the handshake (for the other direction).
+final class FloodingUpstream: Sendable {
+    let port: Int
+    private let channel: any Channel
+    private let sent: NIOLockedValueBox<Int>
+
+    private init(channel: any Channel, sent: NIOLockedValueBox<Int>) {
+        self.channel = channel
+        self.sent = sent
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// Bytes written to the socket so far (after the 101).
+    var bytesSent: Int { sent.withLockedValue { $0 } }
+
+    static func start(total: Int, stopsReading: Bool = false) async throws -> FloodingUpstream {
+        let sent = NIOLockedValueBox(0)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Flooder(total: total, sent: sent, stopsReading: stopsReading))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return FloodingUpstream(channel: channel, sent: sent)
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+}
+
+private final class Flooder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let total: Int
+    let sent: NIOLockedValueBox<Int>
+    let stopsReading: Bool
+    private var request: [UInt8] = []
+    private var queued = 0
+    private var flooding = false
+
+    init(total: Int, sent: NIOLockedValueBox<Int>, stopsReading: Bool) {
+        self.total = total
+        self.sent = sent
+        self.stopsReading = stopsReading
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !flooding else { return }
+        var bytes = unwrapInboundIn(data)
+        request += bytes.readBytes(length: bytes.readableBytes) ?? []
+        guard String(decoding: request, as: UTF8.self).contains("\r\n\r\n") else { return }
+        flooding = true
+        if stopsReading { try? context.channel.syncOptions?.setOption(.autoRead, value: false) }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")), promise: nil)
+        flood(context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if flooding { flood(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Queues 64 KiB at a time while the channel is writable, counting each as it is written.
+    private func flood(context: ChannelHandlerContext) {
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        let sent = self.sent
+        while context.channel.isWritable && queued < total {
+            queued += chunk.readableBytes
+            context.writeAndFlush(wrapOutboundOut(chunk)).whenSuccess { sent.withLockedValue { $0 += chunk.readableBytes } }
+        }
+    }
+}
