@@ -16,16 +16,20 @@ struct ProxyWebSocketTests {
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
         """
 
-    /// The conformance base Gateway routing everything to infra-backend-v1, whose endpoint is a
-    /// WebSocket echo server.
-    static func start(configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> (ConformanceEnvironment, WebSocketEchoServer) {
-        let upstream = try await WebSocketEchoServer.start()
-        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration) { input in
+    /// The conformance base Gateway routing everything to infra-backend-v1, whose endpoint is
+    /// `upstreamPort`.
+    static func environment(upstreamPort: Int, configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> ConformanceEnvironment {
+        try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration) { input in
             for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
-                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstreamPort) }
             }
         }
-        return (env, upstream)
+    }
+
+    /// `environment` with a WebSocket echo server as the upstream.
+    static func start(configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> (ConformanceEnvironment, WebSocketEchoServer) {
+        let upstream = try await WebSocketEchoServer.start()
+        return (try await environment(upstreamPort: upstream.port, configuration: configuration), upstream)
     }
 
     @Test("a handshake through the proxy: 101 with the server's accept key, frames both ways, the client's close ends both connections")
@@ -85,11 +89,7 @@ struct ProxyWebSocketTests {
     func backpressure() async throws {
         let total = 96 * 1024 * 1024
         let upstream = try await FloodingUpstream.start(total: total)
-        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"]) { input in
-            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
-                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
-            }
-        }
+        let env = try await Self.environment(upstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let received = NIOLockedValueBox(0)
         let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -113,11 +113,7 @@ struct ProxyWebSocketTests {
     @Test("backpressure the other way: an upstream that stops reading holds the client back")
     func backpressureUpstream() async throws {
         let upstream = try await FloodingUpstream.start(total: 0, stopsReading: true)
-        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"]) { input in
-            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
-                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
-            }
-        }
+        let env = try await Self.environment(upstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let client = try await RawConnection.connect(port: await env.port())
         defer { Task { await client.close() } }

@@ -53,20 +53,17 @@ final class EchoServer: Sendable {
         let box = NIOLockedValueBox<EchoServer?>(nil)
         let accepted = NIOLockedValueBox(0)
         let open = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                accepted.withLockedValue { $0 += 1 }
-                open.withLockedValue { $0 += 1 }
-                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace) { request in
-                        box.withLockedValue { $0?.received.withLockedValue { $0.append(request) } }
-                    })
-                }
+        let channel = try await bindLoopbackServer { channel in
+            accepted.withLockedValue { $0 += 1 }
+            open.withLockedValue { $0 += 1 }
+            channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                try channel.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace) { request in
+                    box.withLockedValue { $0?.received.withLockedValue { $0.append(request) } }
+                })
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        }
         let server = EchoServer(pod: pod, namespace: namespace, channel: channel, accepted: accepted, open: open)
         box.withLockedValue { $0 = server }
         return server

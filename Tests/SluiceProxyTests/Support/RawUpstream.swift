@@ -28,14 +28,11 @@ final class RawUpstream: Sendable {
     /// `answers` by request path (the request target as received).
     static func start(_ answers: [String: Answer]) async throws -> RawUpstream {
         let received = NIOLockedValueBox<[String]>([])
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RawAnswerer(answers: answers, received: received))
-                }
+        let channel = try await bindLoopbackServer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RawAnswerer(answers: answers, received: received))
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        }
         return RawUpstream(channel: channel, received: received)
     }
 

@@ -27,27 +27,24 @@ final class WebSocketEchoServer: Sendable {
     static func start() async throws -> WebSocketEchoServer {
         let handshakes = NIOLockedValueBox<[HTTPRequestHead]>([])
         let open = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                open.withLockedValue { $0 += 1 }
-                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
-                let upgrader = NIOWebSocketServerUpgrader(
-                    shouldUpgrade: { channel, head in
-                        handshakes.withLockedValue { $0.append(head) }
-                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
-                    },
-                    upgradePipelineHandler: { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(WebSocketEchoHandler())
-                        }
-                    })
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                }
+        let channel = try await bindLoopbackServer { channel in
+            open.withLockedValue { $0 += 1 }
+            channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+            let upgrader = NIOWebSocketServerUpgrader(
+                shouldUpgrade: { channel, head in
+                    handshakes.withLockedValue { $0.append(head) }
+                    return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(WebSocketEchoHandler())
+                    }
+                })
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        }
         return WebSocketEchoServer(channel: channel, handshakes: handshakes, open: open)
     }
 
@@ -107,14 +104,11 @@ final class FloodingUpstream: Sendable {
 
     static func start(total: Int, stopsReading: Bool = false) async throws -> FloodingUpstream {
         let sent = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Flooder(total: total, sent: sent, stopsReading: stopsReading))
-                }
+        let channel = try await bindLoopbackServer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(Flooder(total: total, sent: sent, stopsReading: stopsReading))
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        }
         return FloodingUpstream(channel: channel, sent: sent)
     }
 
