@@ -28,12 +28,7 @@ struct HTTP1FramingTests {
     /// to infra-backend-v1, whose endpoint is the raw upstream (and `routes`, which go there too).
     static func start(routes: [String] = []) async throws -> (ConformanceEnvironment, RawUpstream) {
         let upstream = try await RawUpstream.start(answers)
-        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"] + routes) { input in
-            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
-                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstream.port) }
-            }
-        }
-        return (env, upstream)
+        return (try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port, routes: routes), upstream)
     }
 
     /// The chunks' data of a chunked body, checking each size line (bytes: "\r\n" is one Character).

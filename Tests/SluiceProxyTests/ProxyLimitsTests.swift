@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SluiceProxy
@@ -107,6 +108,34 @@ struct ProxyLimitsTests {
         }
         #expect(connection.channel.isActive)
         #expect(env.echo("infra-backend-v1")?.connections == 1)
+    }
+
+    @Test("a slow client holds back a large response body; the paused upstream connection serves the next request when pooled")
+    func responseBackpressure() async throws {
+        let total = 96 * 1024 * 1024
+        let upstream = try await FloodingUpstream.start(total: total, http: true)
+        let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let received = NIOLockedValueBox(0)
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReceivedByteCounter(count: received)) }
+            }
+            .connect(host: "127.0.0.1", port: await env.port()).get()
+        defer { client.close(promise: nil) }
+        try await client.writeAndFlush(ByteBuffer(string: "GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n"))
+        // The client reads nothing: the upstream gets out what the sockets between hold, not the
+        // whole body into the proxy's memory.
+        try await Task.sleep(for: .seconds(2))
+        let held = upstream.bytesSent
+        #expect(held < total / 2, "the upstream sent \(held) of \(total) bytes to a client that reads nothing")
+        try await client.setOption(.autoRead, value: true)
+        try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0 } >= total }
+        // The same pooled upstream connection, reading again, answers the next request in full.
+        try await client.writeAndFlush(ByteBuffer(string: "GET /again HTTP/1.1\r\nHost: a.test\r\n\r\n"))
+        try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0 } >= 2 * total }
+        #expect(upstream.bytesSent == 2 * total)
     }
 
     @Test("clients that leave while the proxy connects upstream leave no upstream connection open beyond the pool")

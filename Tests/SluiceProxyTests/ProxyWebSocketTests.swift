@@ -16,20 +16,10 @@ struct ProxyWebSocketTests {
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
         """
 
-    /// The conformance base Gateway routing everything to infra-backend-v1, whose endpoint is
-    /// `upstreamPort`.
-    static func environment(upstreamPort: Int, configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> ConformanceEnvironment {
-        try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration) { input in
-            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
-                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstreamPort) }
-            }
-        }
-    }
-
-    /// `environment` with a WebSocket echo server as the upstream.
+    /// Everything routed to a WebSocket echo server.
     static func start(configuration: ProxyConfiguration = ProxyConfiguration()) async throws -> (ConformanceEnvironment, WebSocketEchoServer) {
         let upstream = try await WebSocketEchoServer.start()
-        return (try await environment(upstreamPort: upstream.port, configuration: configuration), upstream)
+        return (try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port, configuration: configuration), upstream)
     }
 
     @Test("a handshake through the proxy: 101 with the server's accept key, frames both ways, the client's close ends both connections")
@@ -89,13 +79,13 @@ struct ProxyWebSocketTests {
     func backpressure() async throws {
         let total = 96 * 1024 * 1024
         let upstream = try await FloodingUpstream.start(total: total)
-        let env = try await Self.environment(upstreamPort: upstream.port)
+        let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let received = NIOLockedValueBox(0)
         let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ByteCounter(count: received)) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReceivedByteCounter(count: received)) }
             }
             .connect(host: "127.0.0.1", port: await env.port()).get()
         defer { client.close(promise: nil) }
@@ -113,7 +103,7 @@ struct ProxyWebSocketTests {
     @Test("backpressure the other way: an upstream that stops reading holds the client back")
     func backpressureUpstream() async throws {
         let upstream = try await FloodingUpstream.start(total: 0, stopsReading: true)
-        let env = try await Self.environment(upstreamPort: upstream.port)
+        let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let client = try await RawConnection.connect(port: await env.port())
         defer { Task { await client.close() } }
@@ -208,18 +198,5 @@ struct ProxyWebSocketTests {
         try await client.send("GET /switch HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
         #expect(try await client.waitFor("tunnel bytes", timeout: .seconds(5)))
         #expect(client.received == "HTTP/1.1 101 Switching Protocols\r\nX-Kind: switch\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\ntunnel bytes")
-    }
-}
-
-/// Counts the bytes a client receives.
-private final class ByteCounter: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    let count: NIOLockedValueBox<Int>
-
-    init(count: NIOLockedValueBox<Int>) { self.count = count }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = unwrapInboundIn(data).readableBytes
-        count.withLockedValue { $0 += bytes }
     }
 }

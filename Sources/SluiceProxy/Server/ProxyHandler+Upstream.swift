@@ -152,16 +152,22 @@ extension ProxyHandler {
         }
     }
 
-    /// A tunnel reads from one side only while the other can take the bytes (NIO's write buffer
-    /// watermarks say when): a client that stops reading holds the upstream back, and the other
-    /// way round, instead of the proxy buffering what one sends faster than the other takes.
+    /// The proxy reads from one side only while the other can take the bytes (NIO's write buffer
+    /// watermarks say when): a client that stops reading holds the upstream back (a response
+    /// body, or a tunnel), and in a tunnel the other way round too, instead of the proxy
+    /// buffering what one side sends faster than the other takes.
     func upstreamWritabilityChanged(_ isWritable: Bool) {
         guard case .tunnel = state, let context else { return }
         try? context.channel.syncOptions?.setOption(.autoRead, value: isWritable)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .tunnel(let connection) = state { connection.setReading(context.channel.isWritable) }
+        switch state {
+        case .tunnel(let connection), .forwarding(_, let connection):
+            connection.setReading(context.channel.isWritable)
+        case .idle, .direct, .connecting, .closed:
+            break
+        }
         context.fireChannelWritabilityChanged()
     }
 

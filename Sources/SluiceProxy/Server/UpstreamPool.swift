@@ -62,6 +62,8 @@ final class UpstreamPool {
     /// Returns a connection after a complete exchange that left it open.
     func release(_ connection: UpstreamConnection) {
         guard connection.isUsable else { return }
+        // A response that ended while its client was slow leaves the connection paused.
+        connection.setReading(true)
         let list = connection.idleList
         guard list.connections.count < maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
@@ -125,8 +127,14 @@ final class UpstreamConnection {
     /// too cost a call through the existential and a touch of its object on every request.)
     var isUsable: Bool { !handler.closed }
 
-    /// Reads from the upstream (or stops reading): a tunnel's backpressure.
+    /// Reading was paused (`setReading(false)`) and not resumed yet.
+    private(set) var readingPaused = false
+
+    /// Reads from the upstream (or stops reading): backpressure from a client that takes the
+    /// bytes slower than the upstream sends them.
     func setReading(_ reading: Bool) {
+        guard reading == readingPaused else { return }
+        readingPaused = !reading
         try? channel.syncOptions?.setOption(.autoRead, value: reading)
     }
 

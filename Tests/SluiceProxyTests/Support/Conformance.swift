@@ -109,6 +109,19 @@ final class ConformanceEnvironment: Sendable {
         throw lastError ?? CancellationError()
     }
 
+    /// The base Gateway `same-namespace` (every hostname, port 80) routing everything to
+    /// infra-backend-v1, whose endpoint is `upstreamPort` (a test's own upstream), with `routes`
+    /// besides.
+    static func routingEverything(
+        toUpstreamPort upstreamPort: Int, routes: [String] = [], configuration: ProxyConfiguration = ProxyConfiguration()
+    ) async throws -> ConformanceEnvironment {
+        try await start(["httproute-simple-same-namespace.yaml"] + routes, configuration: configuration) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: upstreamPort) }
+            }
+        }
+    }
+
     /// The socket port of a Gateway listener port.
     func port(_ listenerPort: Int = 80) async -> Int {
         await proxy.boundPort(listenerPort: listenerPort) ?? 0
