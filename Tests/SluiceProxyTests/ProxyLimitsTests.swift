@@ -117,12 +117,7 @@ struct ProxyLimitsTests {
         let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let received = NIOLockedValueBox(0)
-        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.autoRead, value: false)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReceivedByteCounter(count: received)) }
-            }
-            .connect(host: "127.0.0.1", port: await env.port()).get()
+        let client = try await connectNonReadingClient(port: await env.port(), counting: received)
         defer { client.close(promise: nil) }
         try await client.writeAndFlush(ByteBuffer(string: "GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n"))
         // The client reads nothing: the upstream gets out what the sockets between hold, not the

@@ -82,12 +82,7 @@ struct ProxyWebSocketTests {
         let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
         defer { Task { await env.stop(); await upstream.stop() } }
         let received = NIOLockedValueBox(0)
-        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.autoRead, value: false)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReceivedByteCounter(count: received)) }
-            }
-            .connect(host: "127.0.0.1", port: await env.port()).get()
+        let client = try await connectNonReadingClient(port: await env.port(), counting: received)
         defer { client.close(promise: nil) }
         try await client.writeAndFlush(ByteBuffer(string: Self.handshake))
         // The client reads nothing: what the upstream gets out is what the sockets between hold

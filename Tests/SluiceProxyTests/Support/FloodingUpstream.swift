@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// An upstream that accepts any handshake with a 101 and then sends `total` bytes as fast as its
 /// connection takes them, counting what it has handed to the socket: what a proxy without
@@ -105,4 +106,15 @@ final class ReceivedByteCounter: ChannelInboundHandler {
         let bytes = unwrapInboundIn(data).readableBytes
         count.withLockedValue { $0 += bytes }
     }
+}
+
+/// A client connection to 127.0.0.1:`port` that reads nothing until its `autoRead` is turned on,
+/// then counts the bytes it receives in `counting`.
+func connectNonReadingClient(port: Int, counting: NIOLockedValueBox<Int>) async throws -> any Channel {
+    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelOption(.autoRead, value: false)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReceivedByteCounter(count: counting)) }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
 }
