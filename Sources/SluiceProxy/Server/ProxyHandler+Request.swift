@@ -106,10 +106,7 @@ extension ProxyHandler {
                 mirrored: rule.mirrors.isEmpty
                     ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
                 started: firstByte ?? context.eventLoop.now)
-            if upgrade {
-                headers.replaceOrAdd(name: "connection", value: "upgrade")
-                headers.replaceOrAdd(name: "upgrade", value: "websocket")
-            }
+            if upgrade { RequestRewriting.addWebSocketUpgrade(&headers) }
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
             exchange.requestChunked = framing.chunked
             exchange.requestCarriesBody = HTTP1Writer.carriesBody(framing, headers: headers)

@@ -27,13 +27,15 @@ extension ProxyHandler {
         // The connection is taken out of the state only at the end (each part would retain it).
         guard case .forwarding(let exchange, _) = state, let context else { return }
         switch part {
-        case .head(let received) where received.status.code == 101:
-            switchProtocols(received, exchange: exchange, context: context)
         case .head(let received):
             // What NIO's response header validator checked: the filters' headers (the upstream's
             // own fields and reason phrase were checked as they were parsed).
             guard exchange.rule.responseFiltersSendable, exchange.backend.responseHeadersSendable else {
                 fail(exchange, status: .badGateway)
+                return
+            }
+            if received.status.code == 101 {
+                switchProtocols(received, exchange: exchange, context: context)
                 return
             }
             exchange.upstreamKeepAlive = received.keepAlive
@@ -113,30 +115,13 @@ extension ProxyHandler {
     /// behind its request (frames it did not wait to send) goes upstream first.
     private func switchProtocols(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
         guard case .forwarding(_, let connection) = state else { return }
-        guard exchange.rule.responseFiltersSendable, exchange.backend.responseHeadersSendable else {
-            fail(exchange, status: .badGateway)
-            return
-        }
         exchange.timeout?.cancel()
         exchange.status = 101
         exchange.responseStarted = true
         let now = context.eventLoop.now
         exchange.stats?.recordResponse(status: 101, latency: exchange.elapsed(at: now))
         idleSince = now
-        var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 64, allocator: context.channel.allocator)
-        if !exchange.rule.changesResponseFields && exchange.backend.responseHeaders == nil {
-            _ = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: false, upgrade: true, into: &bytes)
-        } else {
-            var headers = received.headers()
-            RequestRewriting.removeHopByHop(&headers)
-            exchange.rule.responseHeaders?.apply(to: &headers)
-            exchange.backend.responseHeaders?.apply(to: &headers)
-            headers.replaceOrAdd(name: "connection", value: "upgrade")
-            headers.replaceOrAdd(name: "upgrade", value: "websocket")
-            let (framing, _) = HTTP1Writer.responseFraming(status: received.status, requestMethod: exchange.method, headers: &headers)
-            HTTP1Writer.writeResponseHead(received, headers: headers, framing: framing, into: &bytes)
-        }
-        downstreamBytes = bytes
+        forwardHTTP1(received, exchange: exchange, context: context, upgrade: true)
         upstreamBytes = nil
         state = .tunnel(connection)
         if !context.channel.isWritable { connection.setReading(false) }
@@ -185,11 +170,14 @@ extension ProxyHandler {
 
     /// The upstream's head as HTTP/1.1 bytes. Without response header filters it is copied from
     /// the bytes received, hop-by-hop fields left out; with them, its fields are read as text first.
-    func forwardHTTP1(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext) {
+    /// `upgrade`: a 101 to a WebSocket handshake, which gets the handshake's own `Connection` and
+    /// `Upgrade` instead of a `connection: close`.
+    func forwardHTTP1(_ received: ReceivedResponseHead, exchange: Exchange, context: ChannelHandlerContext, upgrade: Bool = false) {
         // Room for the head and a small body behind it.
         var bytes = downstreamBuffer.take(capacity: received.bytes.readableBytes + 512, allocator: context.channel.allocator)
         if !exchange.rule.changesResponseFields && exchange.backend.responseHeaders == nil {
-            let framing = HTTP1Writer.writeResponseHead(received, requestMethod: exchange.method, close: !exchange.keepAlive, into: &bytes)
+            let framing = HTTP1Writer.writeResponseHead(
+                received, requestMethod: exchange.method, close: !exchange.keepAlive && !upgrade, upgrade: upgrade, into: &bytes)
             exchange.responseChunked = framing.chunked
             exchange.responseBodyless = framing.bodyless
         } else {
@@ -197,7 +185,11 @@ extension ProxyHandler {
             RequestRewriting.removeHopByHop(&headers)
             exchange.rule.responseHeaders?.apply(to: &headers)
             exchange.backend.responseHeaders?.apply(to: &headers)
-            if !exchange.keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+            if upgrade {
+                RequestRewriting.addWebSocketUpgrade(&headers)
+            } else if !exchange.keepAlive {
+                headers.replaceOrAdd(name: "connection", value: "close")
+            }
             let (framing, bodyless) = HTTP1Writer.responseFraming(
                 status: received.status, requestMethod: exchange.method, headers: &headers)
             exchange.responseChunked = framing.chunked

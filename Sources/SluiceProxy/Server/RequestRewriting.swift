@@ -7,6 +7,13 @@ enum RequestRewriting {
     /// Where `upgrade` is in `hopByHop`.
     static let upgradeIndex = 5
 
+    /// The hop-by-hop fields of a WebSocket handshake, made by the proxy for each hop (as text;
+    /// `HTTP1Writer.webSocketUpgradeFields` are the same as bytes).
+    static func addWebSocketUpgrade(_ headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: "connection", value: "upgrade")
+        headers.replaceOrAdd(name: "upgrade", value: "websocket")
+    }
+
     /// Removes the hop-by-hop headers and those the `Connection` header names. Most messages have
     /// none, or only `Connection`: one pass over the names finds out, and headers with none keep
     /// sharing their storage with the message they came from (no copy, no array built).
