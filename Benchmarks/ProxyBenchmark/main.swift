@@ -57,6 +57,10 @@ for (name, address, _) in backends {
 
 let output = RouteCompiler().compile(input)
 let proxy = try await ProxyServer.start(configuration: ProxyConfiguration(threads: threads))
-try await proxy.install(output.table)
+let failures = try await proxy.install(output.table)
+guard failures.isEmpty else {
+    FileHandle.standardError.write(Data("sluice proxy: \(failures.values.map(\.message).joined(separator: "; "))\n".utf8))
+    exit(1)
+}
 print("sluice proxy: listening on 127.0.0.1:\(listenPort) with \(threads) event-loop thread(s)")
 while true { try await Task.sleep(for: .seconds(3600)) }

@@ -42,6 +42,11 @@ extension Sluice {
         @Option(help: "Address the proxy core binds its listeners to.")
         var proxyBind: String = "127.0.0.1"
 
+        @Option(help: ArgumentHelp(
+            "IP addresses and IPv4 CIDR blocks (comma-separated) handed out one per Gateway that names no address.",
+            discussion: "Without it, such Gateways share --proxy-bind, and routes of Gateways with the same listener compete. 127.0.1.0/24 suits the embedded default."))
+        var gatewayAddressPool: String?
+
         @Option(help: "Event-loop threads of the proxy core.")
         var proxyThreads: Int = 1
 
@@ -114,6 +119,10 @@ extension Sluice {
             if webhookListen != nil, secret?.isEmpty ?? true {
                 throw ValidationError("--webhook-listen needs SLUICE_WEBHOOK_SECRET: unsigned webhooks are refused")
             }
+            let addressPool: [String]
+            do { addressPool = try gatewayAddressPool.map { try RouteCompiler.Addressing.pool(parsing: $0) } ?? [] } catch {
+                throw ValidationError("--gateway-address-pool: \(error)")
+            }
             let host = ProcessInfo.processInfo.hostName
             return AgentConfiguration(
                 source: SluiceAgent.RevisionSource(remote: try source.remote(), reference: try GitReference(parsing: source.ref), cache: source.cache),
@@ -121,7 +130,8 @@ extension Sluice {
                 fallbackTarget: AgentTarget(path: source.path, sync: SyncTarget(name: target, namespace: namespace), driftMode: driftMode),
                 interval: pollInterval, kubeconfig: cluster, dataDirectory: URL(fileURLWithPath: source.dataDir, isDirectory: true),
                 apiListen: try listen(apiListen, "--api-listen"),
-                proxy: ProxyConfiguration(bindHost: proxyBind, portOffset: listenerPortOffset, threads: max(1, proxyThreads)),
+                proxy: ProxyConfiguration(
+                    bindHost: proxyBind, addressPool: addressPool, portOffset: listenerPortOffset, threads: max(1, proxyThreads)),
                 metricsListen: metricsListen.isEmpty ? nil : try listen(metricsListen, "--metrics-listen"),
                 webhookListen: try webhookListen.map { try listen($0, "--webhook-listen") }, webhookSecret: secret,
                 alertWebhook: alertWebhook,

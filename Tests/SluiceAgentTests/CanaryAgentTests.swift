@@ -6,7 +6,8 @@ import SluiceTestSupport
 import Testing
 
 extension AgentProcessSuites {
-    /// A canary rollout driven by `sluice run` itself, through a kill -9 of the agent.
+    /// A canary rollout driven by `sluice run` itself, through a kill -9 of the agent, with the
+    /// Gateway at an address of its own from `--gateway-address-pool`.
     @Suite struct CanaryAgentTests {
         static let canaryKind = ResourceKind(group: "sluice.dev", version: "v1alpha1", kind: "Canary", plural: "canaries", namespaced: true)
 
@@ -110,7 +111,7 @@ extension AgentProcessSuites {
             try repository.write("app/app.yaml", documents.joined(separator: "\n---\n"))
         }
 
-        @Test("a kill -9 of the agent during step 2 resumes at step 2; no step is skipped or repeated")
+        @Test("a kill -9 of the agent during step 2 resumes at step 2 at the Gateway's same address; no step is skipped or repeated")
         func killDuringStepTwo() async throws {
             let blue = try await DemoBackends.endpoint(for: .init(name: "blue", port: 0)).bind()
             let green = try await DemoBackends.endpoint(for: .init(name: "green", port: 0)).bind()
@@ -136,16 +137,31 @@ extension AgentProcessSuites {
                 "run", "--repo", "git://127.0.0.1:\(daemon.port)/repo.git", "--path", "app", "--target", "e2e", "--interval", "1s",
                 "--data-dir", data.path("state").path, "--api-listen", "127.0.0.1:\(apiPort)",
                 "--listener-port-offset", String(proxyPort - 80), "--metrics-listen", "",
+                // The port is free on 127.0.0.1; on other loopback addresses nothing else binds it.
+                "--gateway-address-pool", "127.0.3.0/29",
             ]
             var agent = try AgentProcess.start(arguments, log: data.path("agent.log"))
             defer { agent.stop(SIGKILL) }
-            let served = await eventually(timeout: .seconds(60)) {
-                await get(port: proxyPort, path: "/", host: "app.e2e.test")?.body.contains("\"backend\":\"blue\"") == true
-            }
-            try #require(served != nil, "blue was never served:\n\(agent.output)")
-
-            let cluster = try KubeCluster(Kubeconfig.load(path: data.path("state/kubeconfig").path))
+            let kubeconfig = data.path("state/kubeconfig").path
+            let written = await eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: kubeconfig) }
+            try #require(written != nil, "no kubeconfig:\n\(agent.output)")
+            let cluster = try KubeCluster(Kubeconfig.load(path: kubeconfig))
             defer { Task { try await cluster.shutdown() } }
+            let gatewayReference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "e2e", name: "edge")
+            func gatewayAddress() async -> String? {
+                try? await cluster.get(gatewayReference)[FieldPath(parsing: "status.addresses")]?.arrayValue?.first?["value"]?.stringValue
+            }
+            var address = "none"
+            let served = await eventually(timeout: .seconds(60)) {
+                guard let shown = await gatewayAddress() else { return false }
+                address = shown
+                return await get(port: proxyPort, address: shown, path: "/", host: "app.e2e.test")?.body.contains("\"backend\":\"blue\"") == true
+            }
+            try #require(served != nil, "blue was never served at the Gateway's address (\(address)):\n\(agent.output)")
+            #expect(address.hasPrefix("127.0.3."))
+            // Not at the shared address: the Gateway has its own.
+            #expect(await get(port: proxyPort, path: "/", host: "app.e2e.test") == nil)
+
             let reference = ObjectReference(apiVersion: "sluice.dev/v1alpha1", kind: "Canary", namespace: "e2e", name: "app")
             func status() async -> JSONValue? { try? await cluster.get(reference)[FieldPath(parsing: "status")] }
 
@@ -163,6 +179,11 @@ extension AgentProcessSuites {
                 agent.output.components(separatedBy: "embedded Kubernetes API").count > 2
             }
             #expect(resumedAt != nil)
+            let servedAgain = await eventually(timeout: .seconds(30)) {
+                await get(port: proxyPort, address: address, path: "/", host: "app.e2e.test")?.status == 200
+            }
+            #expect(servedAgain != nil, "not served at \(address) after the restart")
+            #expect(await gatewayAddress() == address)
             let promoted = await eventually(timeout: .seconds(90)) { await status()?["phase"]?.stringValue == "Promoted" }
             let final = await status()
             #expect(promoted != nil, "not promoted after the restart: \(String(describing: final))\n\(agent.output.suffix(3000))")

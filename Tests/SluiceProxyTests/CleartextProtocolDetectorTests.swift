@@ -16,7 +16,7 @@ struct CleartextProtocolDetectorTests {
         let tables = TableBox(try InstalledTable(table: table, stats: ProxyStats(), contexts: &contexts))
         let channel = EmbeddedChannel()
         let pool = UpstreamPool(eventLoop: channel.eventLoop, connectTimeout: .seconds(1), maxIdlePerEndpoint: 1)
-        try HTTPPipeline(tables: tables, pool: pool, listenerPort: 80, limits: .init(headerReadTimeout: headerReadTimeout)).addCleartext(to: channel)
+        try HTTPPipeline(tables: tables, pool: pool, socket: ListenerSocket(port: 80), limits: .init(headerReadTimeout: headerReadTimeout)).addCleartext(to: channel)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

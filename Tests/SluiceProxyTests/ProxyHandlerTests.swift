@@ -18,7 +18,7 @@ struct ProxyHandlerTests {
         let tables = TableBox(try InstalledTable(table: table, stats: ProxyStats(), contexts: &contexts))
         let channel = EmbeddedChannel()
         let pool = UpstreamPool(eventLoop: channel.eventLoop, connectTimeout: .seconds(1), maxIdlePerEndpoint: 1)
-        try HTTPPipeline(tables: tables, pool: pool, listenerPort: 80, limits: limits).add(to: channel.pipeline.syncOperations)
+        try HTTPPipeline(tables: tables, pool: pool, socket: ListenerSocket(port: 80), limits: limits).add(to: channel.pipeline.syncOperations)
         return channel
     }
 

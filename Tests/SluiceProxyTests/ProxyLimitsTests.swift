@@ -125,7 +125,7 @@ struct ProxyLimitsTests {
         try await Task.sleep(for: .seconds(2))
         let held = upstream.bytesSent
         #expect(held < total / 2, "the upstream sent \(held) of \(total) bytes to a client that reads nothing")
-        try await client.setOption(.autoRead, value: true)
+        try await client.setOption(.autoRead, value: true).get()
         try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0 } >= total }
         // The same pooled upstream connection, reading again, answers the next request in full.
         try await client.writeAndFlush(ByteBuffer(string: "GET /again HTTP/1.1\r\nHost: a.test\r\n\r\n"))

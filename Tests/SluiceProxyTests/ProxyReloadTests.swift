@@ -56,7 +56,8 @@ struct ProxyReloadTests {
             input.httpRoutes.removeAll { $0.metadata.name == "reloaded" }
             input.httpRoutes.append(Self.route(generation: generation))
             let start = clock.now
-            try await env.proxy.install(RouteCompiler().compile(input).table)
+            let failures = try await env.proxy.install(RouteCompiler().compile(input).table)
+            #expect(failures.isEmpty)
             // In effect: compiled and swapped in. A request read from now on is routed by it, so the
             // very next probe must see this generation (no retry, no stale answer).
             let applied = clock.now - start

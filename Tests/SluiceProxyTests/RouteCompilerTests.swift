@@ -164,14 +164,14 @@ struct RouteCompilerTests {
             apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: ObjectMeta(name: "sluice"),
             spec: GatewayClassSpec(controllerName: "example.com/other"))]
         let output = RouteCompiler().compile(input)
-        #expect(output.table.ports.isEmpty)
+        #expect(output.table.sockets.isEmpty)
         #expect(output.statuses.isEmpty)
     }
 
     @Test("an HTTPS listener without a readable certificate Secret is not programmed")
     func missingCertificate() throws {
         let output = RouteCompiler().compile(try Self.input(["httproute-https-listener.yaml"]))
-        #expect(output.table.ports[443] == nil)
+        #expect(output.table.sockets[ListenerSocket(port: 443)] == nil)
         let gateway = ObjectReference(
             apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace-with-https-listener")
         let listener = output.statuses[gateway]?.objectValue?["listeners"]?.arrayValue?.first?.objectValue

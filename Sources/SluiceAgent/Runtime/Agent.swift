@@ -66,7 +66,12 @@ public struct Agent: Sendable {
             }
             try await proxy.shutdown()
         })
-        logger.info("proxy core serving Gateway listeners on \(configuration.proxy.bindHost), port = listener port + \(configuration.proxy.portOffset)")
+        let pool = configuration.proxy.addressPool
+        logger.info("""
+            proxy core serving Gateway listeners on \(configuration.proxy.bindHost)\
+            \(pool.isEmpty ? "" : " (and one of \(pool.count) pool addresses per Gateway that names none)"), \
+            port = listener port + \(configuration.proxy.portOffset)
+            """)
 
         if configuration.demoBackends {
             for backend in DemoBackends.standard {
@@ -78,10 +83,11 @@ public struct Agent: Sendable {
 
         let engine = SyncEngine(cluster: cluster)
         let drift = DriftDetector(cluster: cluster, alerts: DriftAlerts(webhookURL: configuration.alertWebhook), metrics: metrics, logger: logger)
-        let probeHost = configuration.proxy.bindHost == "0.0.0.0" || configuration.proxy.bindHost == "::" ? "127.0.0.1" : configuration.proxy.bindHost
         let canary = CanaryController(
             cluster: cluster,
-            proxy: ProbeTarget(host: probeHost) { _, listenerPort in await proxy.boundPort(listenerPort: listenerPort) },
+            proxy: ProbeTarget { gateway, listenerPort in
+                await proxy.boundEndpoint(gateway: "\(gateway.namespace ?? "default")/\(gateway.name)", listenerPort: listenerPort)
+            },
             stats: proxy.stats, clock: ContinuousClock(), metrics: metrics, logger: logger,
             configuration: .init(alerts: CanaryAlerts(webhookURL: configuration.alertWebhook))
         ) {

@@ -159,14 +159,14 @@ extension CanaryController {
         guard let listener = listeners.first, let listenerPort = listener["port"]?.integerValue.map({ Int($0) }) else {
             throw ProbeSetupError(message: "no HTTP or HTTPS listener of \(gatewayReference) matches the probe and \(routeReference)")
         }
-        guard let port = await target.port(gatewayReference, listenerPort) else {
+        guard let (address, port) = await target.socket(gatewayReference, listenerPort) else {
             throw ProbeSetupError(message: "listener port \(listenerPort) of \(gatewayReference) is not served by the proxy")
         }
         let routeHostnames = (route[FieldPath(parsing: "spec.hostnames")]?.arrayValue ?? []).compactMap(\.stringValue)
         let hostname = request.hostname ?? routeHostnames.first { !$0.hasPrefix("*") }
             ?? listener["hostname"]?.stringValue.flatMap { $0.hasPrefix("*") ? nil : $0 } ?? "localhost"
         let endpoint = ProbeEndpoint(
-            scheme: listener["protocol"]?.stringValue == "HTTPS" ? "https" : "http", hostname: hostname, port: port)
+            scheme: listener["protocol"]?.stringValue == "HTTPS" ? "https" : "http", hostname: hostname, address: address, port: port)
         tracked[due.key]?.endpoints[due.probe.name] = (endpoint, clock.now.advanced(by: .seconds(5)))
         return endpoint
     }

@@ -97,7 +97,7 @@ public actor CanaryController<C: Clock> where C.Duration == Duration {
         self.logger = logger
         self.configuration = configuration
         self.requestSync = requestSync
-        self.sender = ProbeSender(proxyHost: target.host)
+        self.sender = ProbeSender()
     }
 
     /// The status the controller holds for a Canary (what it last wrote or is about to write).

@@ -5,21 +5,22 @@ import NIOHTTP1
 import NIOSSL
 
 /// Sends probes through the proxy core with AsyncHTTPClient. The request names the probe's host
-/// (so Host and the TLS server name are the route's), and the name resolves to the proxy's
-/// address: one client per host name, since AsyncHTTPClient's DNS override is per client.
+/// (so Host and the TLS server name are the route's), and the name resolves to the address the
+/// proxy serves the Gateway at: one client per host name and address, since AsyncHTTPClient's
+/// DNS override is per client.
 actor ProbeSender {
-    private let proxyHost: String
-    private var clients: [String: HTTPClient] = [:]
+    private var clients: [ClientKey: HTTPClient] = [:]
     /// How much of a body is kept for `bodyContains`.
     static let bodyLimit = 1 << 20
 
-    init(proxyHost: String) {
-        self.proxyHost = proxyHost
+    private struct ClientKey: Hashable {
+        var hostname: String
+        var address: String
     }
 
     /// Sends `probe` to `endpoint` and judges the answer; a probe that gets no answer fails.
     func send(_ probe: CanarySpec.Probe, to endpoint: ProbeEndpoint, timeout: Duration) async -> ProbeVerdict {
-        let client = client(for: endpoint.hostname)
+        let client = client(for: ClientKey(hostname: endpoint.hostname, address: endpoint.address))
         var request = HTTPClientRequest(url: "\(endpoint.scheme)://\(endpoint.hostname):\(endpoint.port)\(probe.request.path ?? "/")")
         request.method = HTTPMethod(rawValue: probe.request.method ?? "GET")
         for (name, value) in (probe.request.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -46,18 +47,18 @@ actor ProbeSender {
         for client in all { try? await client.shutdown() }
     }
 
-    private func client(for hostname: String) -> HTTPClient {
-        if let existing = clients[hostname] { return existing }
+    private func client(for key: ClientKey) -> HTTPClient {
+        if let existing = clients[key] { return existing }
         var tls = TLSConfiguration.makeClientConfiguration()
         // The probe checks the route behind Sluice's own listener, whose certificate is the
         // Gateway's: trusting it is the listener's business, not the probe's.
         tls.certificateVerification = .none
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.httpVersion = .http1Only
-        configuration.dnsOverride = [hostname: proxyHost]
+        configuration.dnsOverride = [key.hostname: key.address]
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        clients[hostname] = client
+        clients[key] = client
         return client
     }
 

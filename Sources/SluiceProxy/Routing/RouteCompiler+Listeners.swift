@@ -103,18 +103,38 @@ extension CompilationState {
     }
 
     mutating func recordStatus(of gateway: Gateway) {
-        let namespace = gateway.metadata.namespace ?? "default"
-        let key = "\(namespace)/\(gateway.metadata.name)"
-        let states = listeners[key] ?? []
+        let key = Self.gatewayKey(gateway)
+        var states = listeners[key] ?? []
         let generation = gateway.metadata.generation
-        let anyValid = states.contains(where: \.valid)
+        var accepted = condition("Accepted", true, "Accepted", "gateway accepted by \(controllerName)", generation)
+        var unplaced: (reason: String, message: String)?
+        switch placements[key] ?? .shared {
+        case .unsupported(let message):
+            accepted = condition("Accepted", false, "UnsupportedAddress", message, generation)
+            unplaced = ("Invalid", message)
+        case .notAssigned(let message):
+            unplaced = ("AddressNotAssigned", message)
+        case .shared, .own:
+            break
+        }
+        let programmed: Condition
+        if let (reason, message) = unplaced {
+            programmed = condition("Programmed", false, reason, message, generation)
+            // A Gateway with no address has no socket: none of its listeners is served.
+            for index in states.indices {
+                states[index].conditions = states[index].conditions.map {
+                    $0.type == "Programmed" ? condition("Programmed", false, "Invalid", "the Gateway has no address", generation) : $0
+                }
+            }
+        } else {
+            let anyValid = states.contains(where: \.valid)
+            programmed = condition(
+                "Programmed", anyValid, anyValid ? "Programmed" : "Invalid", anyValid ? "gateway programmed" : "no listener is valid",
+                generation)
+        }
         let status = GatewayStatus(
-            conditions: [
-                condition("Accepted", true, "Accepted", "gateway accepted by \(controllerName)", generation),
-                condition(
-                    "Programmed", anyValid, anyValid ? "Programmed" : "Invalid",
-                    anyValid ? "gateway programmed" : "no listener is valid", generation),
-            ],
+            addresses: unplaced == nil ? statusAddresses(of: key) : nil,
+            conditions: [accepted, programmed],
             listeners: states.map {
                 GatewayStatus.ListenerStatus(
                     name: $0.spec.name, supportedKinds: $0.supportedKinds, attachedRoutes: $0.attachedRoutes,

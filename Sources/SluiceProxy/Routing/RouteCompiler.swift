@@ -9,9 +9,11 @@ public struct RouteCompiler: Sendable {
     static let gatewayGroup = "gateway.networking.k8s.io"
 
     public var controllerName: String
+    public var addressing: Addressing
 
-    public init(controllerName: String = RouteCompiler.defaultControllerName) {
+    public init(controllerName: String = RouteCompiler.defaultControllerName, addressing: Addressing = Addressing()) {
         self.controllerName = controllerName
+        self.addressing = addressing
     }
 
     /// The result of one compilation.
@@ -19,6 +21,8 @@ public struct RouteCompiler: Sendable {
         public var table: RouteTable
         /// The status each GatewayClass, Gateway and HTTPRoute should have, as typed values.
         public var typedStatuses: [ObjectReference: ComputedStatus]
+        /// The sockets each Gateway's listeners (by name) are served on, for `marking(unbound:)`.
+        public var listenerSockets: [ObjectReference: [String: [ListenerSocket]]] = [:]
 
         /// The `status` of each object as JSON, for a writer to patch. HTTPRoute statuses hold only
         /// the parents that are Gateways of this controller. Encoded on demand, so a reload that
@@ -43,9 +47,9 @@ public struct RouteCompiler: Sendable {
 
     /// Compiles `input`; `now` (RFC 3339) stamps the conditions' `lastTransitionTime`.
     public func compile(_ input: ProxyInput, now: String = RouteCompiler.timestamp()) -> Output {
-        var state = CompilationState(input: input, controllerName: controllerName, now: now)
+        var state = CompilationState(input: input, controllerName: controllerName, addressing: addressing, now: now)
         state.run()
-        return Output(table: state.table(), typedStatuses: state.statuses)
+        return Output(table: state.table(), typedStatuses: state.statuses, listenerSockets: state.listenerSockets())
     }
 
     /// The current time as Kubernetes writes it (`2026-11-29T03:00:00Z`).
@@ -58,17 +62,21 @@ public struct RouteCompiler: Sendable {
 struct CompilationState {
     let input: ProxyInput
     let controllerName: String
+    let addressing: RouteCompiler.Addressing
     let now: String
     var statuses: [ObjectReference: RouteCompiler.ComputedStatus] = [:]
+    /// Where each Gateway (by `namespace/name`) is served.
+    var placements: [String: GatewayPlacement] = [:]
     /// Listeners by gateway key (`namespace/name`) and listener name, as they are compiled.
     var listeners: [String: [ListenerState]] = [:]
     /// Backends in the order first referred to; a key's index is its `ResolvedBackend.slot`.
     var backendKeys: [BackendKey] = []
     var backendSlots: [BackendKey: Int] = [:]
 
-    init(input: ProxyInput, controllerName: String, now: String) {
+    init(input: ProxyInput, controllerName: String, addressing: RouteCompiler.Addressing, now: String) {
         self.input = input
         self.controllerName = controllerName
+        self.addressing = addressing
         self.now = now
     }
 
@@ -96,34 +104,38 @@ struct CompilationState {
             record(.gatewayClass(status), for: reference(gatewayClass, kind: "GatewayClass"))
         }
         let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }
+        placeGateways(gateways)
         for gateway in gateways { compileListeners(of: gateway) }
         for route in input.httpRoutes { attach(route) }
         for gateway in gateways { recordStatus(of: gateway) }
     }
 
-    /// Listeners sharing a port and a hostname (from different Gateways: one address serves them all
-    /// here) are merged; their routes then compete by the usual precedence.
+    /// Listeners sharing a socket and a hostname (from different Gateways at one address) are
+    /// merged; their routes then compete by the usual precedence.
     func table() -> RouteTable {
-        var groups: [Int: [(hostname: Hostname?, listeners: [ListenerState])]] = [:]
-        for (_, gatewayListeners) in listeners.sorted(by: { $0.key < $1.key }) {
-            for listener in gatewayListeners where listener.valid {
-                var port = groups[listener.spec.port] ?? []
-                if let index = port.firstIndex(where: { $0.hostname == listener.hostname }) {
-                    port[index].listeners.append(listener)
-                } else {
-                    port.append((listener.hostname, [listener]))
+        var groups: [ListenerSocket: [(hostname: Hostname?, listeners: [ListenerState])]] = [:]
+        for (gateway, gatewayListeners) in listeners.sorted(by: { $0.key < $1.key }) {
+            for address in (placements[gateway] ?? .shared).addresses {
+                for listener in gatewayListeners where listener.valid {
+                    let socket = ListenerSocket(address: address, port: listener.spec.port)
+                    var shared = groups[socket] ?? []
+                    if let index = shared.firstIndex(where: { $0.hostname == listener.hostname }) {
+                        shared[index].listeners.append(listener)
+                    } else {
+                        shared.append((listener.hostname, [listener]))
+                    }
+                    groups[socket] = shared
                 }
-                groups[listener.spec.port] = port
             }
         }
-        var ports: [Int: RouteTable.PortTable] = [:]
-        for (number, port) in groups {
-            let compiled = port.map { Self.compiledListener($0.listeners) }
-            ports[number] = RouteTable.PortTable(
-                isTLS: port.contains { $0.listeners.contains(where: \.isTLS) },
+        var sockets: [ListenerSocket: RouteTable.PortTable] = [:]
+        for (socket, shared) in groups {
+            let compiled = shared.map { Self.compiledListener($0.listeners) }
+            sockets[socket] = RouteTable.PortTable(
+                isTLS: shared.contains { $0.listeners.contains(where: \.isTLS) },
                 listeners: compiled.sorted { Self.hostnameOrder($0.hostname, $1.hostname) })
         }
-        return RouteTable(ports: ports, slottedBackends: backendKeys)
+        return RouteTable(sockets: sockets, slottedBackends: backendKeys)
     }
 
     /// Exact hostnames first, then wildcards longest first, then no hostname.
@@ -149,7 +161,7 @@ struct CompilationState {
         }
         let sort: ([RouteEntry]) -> [RouteEntry] = { entries in entries.sorted { RouteEntry.precedes($0.rank, $1.rank) } }
         return CompiledListener(
-            gateway: listener.gatewayKey,
+            gateways: group.map(\.gatewayKey),
             name: listener.spec.name,
             hostname: listener.hostname,
             certificate: group.lazy.compactMap(\.certificate).first,
@@ -163,6 +175,22 @@ struct CompilationState {
         Condition(
             type: type, status: status ? "True" : "False", observedGeneration: generation,
             lastTransitionTime: now, reason: reason, message: message)
+    }
+
+    /// The sockets of each valid listener, by Gateway and listener name.
+    func listenerSockets() -> [ObjectReference: [String: [ListenerSocket]]] {
+        var result: [ObjectReference: [String: [ListenerSocket]]] = [:]
+        for gateway in input.gateways {
+            let key = Self.gatewayKey(gateway)
+            guard let states = listeners[key] else { continue }
+            let addresses = (placements[key] ?? .shared).addresses
+            var byName: [String: [ListenerSocket]] = [:]
+            for state in states where state.valid {
+                byName[state.spec.name] = addresses.map { ListenerSocket(address: $0, port: state.spec.port) }
+            }
+            result[reference(gateway, kind: "Gateway")] = byName
+        }
+        return result
     }
 
     mutating func record(_ status: RouteCompiler.ComputedStatus, for reference: ObjectReference) {

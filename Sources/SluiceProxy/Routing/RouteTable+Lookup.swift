@@ -20,25 +20,25 @@ extension HTTPHeaders: HeaderFieldLookup {
 
 /// What the table says about one request.
 public enum RouteDecision: Sendable {
-    /// No listener on this port serves this host, or no rule matches: 404.
+    /// No listener on this socket serves this host, or no rule matches: 404.
     case notFound
     /// A rule matched; `prefix` is the matched PathPrefix (for ReplacePrefixMatch), if any.
     case matched(rule: CompiledRule, prefix: String?, listenerPort: Int, isTLS: Bool)
 }
 
 extension RouteTable {
-    /// Finds the rule for a request on `port` (the Gateway's listener port, before any offset).
-    /// `host` is the Host header (any `:port` is ignored, case does not matter).
+    /// Finds the rule for a request on `port` (the Gateway's listener port, before any offset) of
+    /// the shared address. `host` is the Host header (any `:port` is ignored, case does not matter).
     public func decide(port: Int, host: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
-        decide(port: port, hostname: Self.normalize(host: host), method: method, uri: uri, headers: headers)
+        decide(socket: ListenerSocket(port: port), host: host, method: method, uri: uri, headers: headers)
     }
 
-    /// `decide` for a host already normalized (`normalize(host:)`).
-    func decide(port: Int, hostname: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
-        decide(in: candidates(port: port, hostname: hostname), method: method, uri: uri, headers: headers)
+    /// Finds the rule for a request that arrived on `socket`.
+    public func decide(socket: ListenerSocket, host: String, method: String, uri: String, headers: some HeaderFieldLookup) -> RouteDecision {
+        decide(in: candidates(socket: socket, hostname: Self.normalize(host: host)), method: method, uri: uri, headers: headers)
     }
 
-    /// The entries that may serve a host on a port, in precedence order: the first half of
+    /// The entries that may serve a host on a socket, in precedence order: the first half of
     /// `decide`, which depends on the host only (a connection that repeats its host keeps them).
     struct Candidates {
         let port: Int
@@ -46,18 +46,18 @@ extension RouteTable {
         let entries: [RouteEntry]
     }
 
-    /// Which listener (of those sharing `port`) serves `hostname`: the most specific one.
-    func listenerIndex(port: Int, hostname: String) -> Int? {
-        ports[port]?.listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true })
+    /// Which listener (of those sharing `socket`) serves `hostname`: the most specific one.
+    func listenerIndex(socket: ListenerSocket, hostname: String) -> Int? {
+        sockets[socket]?.listeners.firstIndex(where: { $0.hostname?.matches(host: hostname) ?? true })
     }
 
-    func candidates(port: Int, hostname: String) -> Candidates? {
+    func candidates(socket: ListenerSocket, hostname: String) -> Candidates? {
         // Listeners are looked at where they are stored, by index, rather than through the
         // copies a `for` loop or `first(where:)` hands out.
-        guard let portTable = ports[port], let listener = listenerIndex(port: port, hostname: hostname) else { return nil }
+        guard let portTable = sockets[socket], let listener = listenerIndex(socket: socket, hostname: hostname) else { return nil }
         let entries = portTable.listeners[listener].entries(for: hostname)
         guard !entries.isEmpty else { return nil }
-        return Candidates(port: port, isTLS: portTable.isTLS, entries: entries)
+        return Candidates(port: socket.port, isTLS: portTable.isTLS, entries: entries)
     }
 
     /// The second half of `decide`: the first entry that matches the request.

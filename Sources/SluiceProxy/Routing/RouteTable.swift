@@ -4,26 +4,26 @@ import SluiceModel
 /// Everything the data plane needs to answer a request, compiled from one `ProxyInput`.
 /// Immutable: a reload builds a new table and swaps it in whole.
 public struct RouteTable: Sendable {
-    /// Listening ports (before any port offset), each with the listeners sharing it.
-    public var ports: [Int: PortTable]
+    /// Listening sockets (ports before any offset), each with the listeners sharing it.
+    public var sockets: [ListenerSocket: PortTable]
     /// Every backend a rule can send to, by key, so statistics can be set up per backend.
     public var backends: Set<BackendKey>
     /// The same keys in the order of their `ResolvedBackend.slot`: a request finds its backend's
     /// statistics by index (a hash of the key's two strings cost more, on every request).
     let slottedBackends: [BackendKey]
 
-    public init(ports: [Int: PortTable] = [:], backends: Set<BackendKey> = []) {
-        self.init(ports: ports, slottedBackends: backends.sorted())
+    public init(sockets: [ListenerSocket: PortTable] = [:], backends: Set<BackendKey> = []) {
+        self.init(sockets: sockets, slottedBackends: backends.sorted())
     }
 
-    init(ports: [Int: PortTable], slottedBackends: [BackendKey]) {
-        self.ports = ports
+    init(sockets: [ListenerSocket: PortTable], slottedBackends: [BackendKey]) {
+        self.sockets = sockets
         self.backends = Set(slottedBackends)
         self.slottedBackends = slottedBackends
     }
 
-    /// The listeners of all Gateways on one port. They share one socket; the request's host (or
-    /// the TLS server name) picks among them.
+    /// The listeners of all Gateways on one socket; the request's host (or the TLS server name)
+    /// picks among them.
     public struct PortTable: Sendable {
         public var isTLS: Bool
         /// Listeners most specific first: exact hostnames, then wildcards longest first, then none.
@@ -31,10 +31,32 @@ public struct RouteTable: Sendable {
     }
 }
 
+/// Where listeners are served: an address and a Gateway listener port (before any offset).
+public struct ListenerSocket: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// A Gateway's own address (`spec.addresses`, or one handed out from the proxy's pool); nil:
+    /// the proxy's bind address, shared by every Gateway without one of its own.
+    public var address: String?
+    public var port: Int
+
+    public init(address: String? = nil, port: Int) {
+        self.address = address
+        self.port = port
+    }
+
+    public static func < (lhs: ListenerSocket, rhs: ListenerSocket) -> Bool {
+        (lhs.address ?? "", lhs.port) < (rhs.address ?? "", rhs.port)
+    }
+
+    public var description: String { "\(address.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "*"):\(port)" }
+}
+
 /// One Gateway listener with the routes attached to it, ready for lookup. A class: every request
 /// looks one up, and a struct's copy retained each of its strings and collections.
 public final class CompiledListener: Sendable {
+    /// The Gateway (`namespace/name`) of the first listener merged into this one.
     public let gateway: String
+    /// Every Gateway with a listener merged into this one.
+    public let gateways: Set<String>
     public let name: String
     public let hostname: Hostname?
     /// PEM certificate chain and key from the first `certificateRefs` Secret, for HTTPS listeners.
@@ -45,10 +67,11 @@ public final class CompiledListener: Sendable {
     public let anyHost: [RouteEntry]
 
     init(
-        gateway: String, name: String, hostname: Hostname?, certificate: TLSCertificate?, exactHosts: [String: [RouteEntry]],
+        gateways: [String], name: String, hostname: Hostname?, certificate: TLSCertificate?, exactHosts: [String: [RouteEntry]],
         wildcardHosts: [(suffix: String, entries: [RouteEntry])], anyHost: [RouteEntry]
     ) {
-        self.gateway = gateway
+        self.gateway = gateways[0]
+        self.gateways = Set(gateways)
         self.name = name
         self.hostname = hostname
         self.certificate = certificate

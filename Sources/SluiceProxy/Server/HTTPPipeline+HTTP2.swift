@@ -46,7 +46,7 @@ extension HTTPPipeline {
             HTTP2Setting(parameter: .maxHeaderListSize, value: http2.maxHeaderListSize ?? 2 * limits.maxHeaderBytes),
         ]
         let tables = self.tables
-        let listenerPort = self.listenerPort
+        let socket = self.socket
         let limits = self.limits
         let serverName = tlsServerName
         let pool = NIOLoopBound(self.pool, eventLoop: channel.eventLoop)
@@ -59,7 +59,7 @@ extension HTTPPipeline {
                 let streamPipeline = stream.pipeline.syncOperations
                 try streamPipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 let proxy = ProxyHandler(
-                    tables: tables, pool: pool.value, listenerPort: listenerPort, limits: limits, isHTTP2Stream: true,
+                    tables: tables, pool: pool.value, socket: socket, limits: limits, isHTTP2Stream: true,
                     tlsServerName: serverName)
                 try streamPipeline.addHandler(StreamRequestReader(proxy: proxy))
                 try streamPipeline.addHandler(proxy)

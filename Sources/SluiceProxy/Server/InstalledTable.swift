@@ -7,16 +7,16 @@ final class InstalledTable: Sendable {
     let table: RouteTable
     /// Per `ResolvedBackend.slot` of this table.
     private let statsBySlot: [BackendStats]
-    /// Per TLS port: listener hostname (nil: any) and its context, most specific first.
-    let tlsContexts: [Int: [(hostname: Hostname?, context: NIOSSLContext)]]
+    /// Per TLS socket: listener hostname (nil: any) and its context, most specific first.
+    let tlsContexts: [ListenerSocket: [(hostname: Hostname?, context: NIOSSLContext)]]
 
     /// `contexts` caches TLS contexts by certificate across reloads: building one parses the key and
     /// chain, which is the slowest part of a reload.
     init(table: RouteTable, stats: ProxyStats, contexts: inout [TLSCertificate: NIOSSLContext]) throws {
         self.table = table
         self.statsBySlot = table.slottedBackends.map { stats.backend($0) }
-        var byPort: [Int: [(hostname: Hostname?, context: NIOSSLContext)]] = [:]
-        for (port, portTable) in table.ports where portTable.isTLS {
+        var bySocket: [ListenerSocket: [(hostname: Hostname?, context: NIOSSLContext)]] = [:]
+        for (socket, portTable) in table.sockets where portTable.isTLS {
             var list: [(hostname: Hostname?, context: NIOSSLContext)] = []
             for listener in portTable.listeners {
                 guard let certificate = listener.certificate else { continue }
@@ -32,9 +32,9 @@ final class InstalledTable: Sendable {
                 contexts[certificate] = context
                 list.append((listener.hostname, context))
             }
-            byPort[port] = list
+            bySocket[socket] = list
         }
-        self.tlsContexts = byPort
+        self.tlsContexts = bySocket
     }
 
     /// The statistics of one of this table's backends (found by key if it was made without a slot,
@@ -45,8 +45,8 @@ final class InstalledTable: Sendable {
     }
 
     /// The context for a TLS server name: the most specific listener that matches, else the first.
-    func tlsContext(port: Int, serverName: String?) -> NIOSSLContext? {
-        guard let list = tlsContexts[port], !list.isEmpty else { return nil }
+    func tlsContext(socket: ListenerSocket, serverName: String?) -> NIOSSLContext? {
+        guard let list = tlsContexts[socket], !list.isEmpty else { return nil }
         if let serverName = serverName?.lowercased() {
             if let match = list.first(where: { $0.hostname?.matches(host: serverName) ?? true }) { return match.context }
         }

@@ -2,8 +2,11 @@ import NIOCore
 
 /// How the proxy listens and forwards. Defaults suit the embedded default (loopback).
 public struct ProxyConfiguration: Sendable {
-    /// Address every listener binds.
+    /// Address every listener binds, but those of Gateways with an address of their own.
     public var bindHost: String = "127.0.0.1"
+    /// Addresses handed out one per Gateway that names none in `spec.addresses`
+    /// (`--gateway-address-pool`); empty: such Gateways share `bindHost`.
+    public var addressPool: [String] = []
     /// Listener port P binds P + offset (`--listener-port-offset`), so port 80 needs no privileges.
     public var portOffset: Int = 0
     /// Event-loop threads (`--proxy-threads`).
@@ -13,12 +16,23 @@ public struct ProxyConfiguration: Sendable {
     /// HTTP/2 downstream (h2 over TLS, h2c with prior knowledge).
     public var http2 = HTTP2()
 
-    public init(bindHost: String = "127.0.0.1", portOffset: Int = 0, threads: Int = 1, limits: Limits = Limits(), upstream: Upstream = Upstream()) {
+    public init(
+        bindHost: String = "127.0.0.1", addressPool: [String] = [], portOffset: Int = 0, threads: Int = 1, limits: Limits = Limits(),
+        upstream: Upstream = Upstream()
+    ) {
         self.bindHost = bindHost
+        self.addressPool = addressPool
         self.portOffset = portOffset
         self.threads = threads
         self.limits = limits
         self.upstream = upstream
+    }
+
+    /// Where the route compiler places Gateways: the pool, and the bind address for status (none
+    /// for a wildcard: it is no one address a client could use).
+    public var addressing: RouteCompiler.Addressing {
+        let wildcard = bindHost == "0.0.0.0" || bindHost == "::"
+        return RouteCompiler.Addressing(sharedAddress: wildcard ? nil : bindHost, pool: addressPool)
     }
 
     /// Request limits; beyond them the proxy answers itself and closes.

@@ -183,13 +183,13 @@ extension ProxyHandler {
     /// table or the hostname changed (a listener lookup and a hash of the name otherwise).
     func candidates(in installed: InstalledTable, hostname: String) -> (RouteTable.Candidates?, misdirected: Bool) {
         if let last = lastCandidates, last.table === installed, last.hostname == hostname { return (last.candidates, last.misdirected) }
-        let candidates = installed.table.candidates(port: listenerPort, hostname: hostname)
+        let candidates = installed.table.candidates(socket: socket, hostname: hostname)
         // The TLS server name chose the certificate, and so the listener, the connection is for.
         // A Host another listener on the port would serve belongs on another connection (RFC 9110
         // 15.5.20): a client that reused this one for it is told to open its own.
         let misdirected = tlsServerName.map { serverName in
-            installed.table.listenerIndex(port: listenerPort, hostname: serverName)
-                != installed.table.listenerIndex(port: listenerPort, hostname: hostname)
+            installed.table.listenerIndex(socket: socket, hostname: serverName)
+                != installed.table.listenerIndex(socket: socket, hostname: hostname)
         } ?? false
         lastCandidates = (installed, hostname, candidates, misdirected)
         return (candidates, misdirected)

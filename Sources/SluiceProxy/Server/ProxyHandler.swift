@@ -20,7 +20,9 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     var tableReading: TableBox.Reading?
     let pool: UpstreamPool
     let mirrors: MirrorSender
-    let listenerPort: Int
+    /// The socket the connection came in on: its port and address pick the listeners.
+    let socket: ListenerSocket
+    var listenerPort: Int { socket.port }
     let limits: ProxyConfiguration.Limits
     /// On an HTTP/2 stream there is no keep-alive or `Connection` header to honour (the stream ends
     /// with its response) and the connection's idle timer is `HTTP2IdleHandler`'s.
@@ -84,14 +86,14 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
     }
 
     init(
-        tables: TableBox, pool: UpstreamPool, listenerPort: Int, limits: ProxyConfiguration.Limits,
+        tables: TableBox, pool: UpstreamPool, socket: ListenerSocket, limits: ProxyConfiguration.Limits,
         isHTTP2Stream: Bool = false, tlsServerName: String? = nil, headerDeadline: HeaderReadDeadline? = nil
     ) {
         self.headerDeadline = headerDeadline
         self.tables = tables
         self.pool = pool
         self.mirrors = MirrorSender(pool: pool)
-        self.listenerPort = listenerPort
+        self.socket = socket
         self.limits = limits
         self.isHTTP2Stream = isHTTP2Stream
         self.tlsServerName = tlsServerName

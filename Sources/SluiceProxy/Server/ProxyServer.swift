@@ -5,17 +5,18 @@ import NIOSSL
 import NIOTLS
 import SluiceModel
 
-/// The data plane: one listening socket per Gateway listener port, serving the current RouteTable.
+/// The data plane: one listening socket per Gateway address and listener port, serving the current
+/// RouteTable.
 /// `install` swaps tables atomically: a request reads the table once, when its head arrives, so a
 /// reload never fails a request in flight.
 public actor ProxyServer {
-    public let configuration: ProxyConfiguration
+    public nonisolated let configuration: ProxyConfiguration
     /// Per-backend counters, kept across reloads.
     public nonisolated let stats: ProxyStats
     private let group: MultiThreadedEventLoopGroup
     private let tables: TableBox
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
-    private var listeners: [Int: (channel: any Channel, isTLS: Bool)] = [:]
+    private var listeners: [ListenerSocket: (channel: any Channel, isTLS: Bool)] = [:]
     private var tlsContexts: [TLSCertificate: NIOSSLContext] = [:]
 
     private init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], stats: ProxyStats) throws {
@@ -42,43 +43,85 @@ public actor ProxyServer {
         return try ProxyServer(configuration: configuration, group: group, pools: pools, stats: ProxyStats())
     }
 
-    /// The socket port serving a Gateway listener port (the listener port plus the offset), once bound.
+    /// The socket port serving a Gateway listener port at the shared address (the listener port
+    /// plus the offset), once bound.
     public func boundPort(listenerPort: Int) -> Int? {
-        listeners[listenerPort]?.channel.localAddress?.port
+        listeners[ListenerSocket(port: listenerPort)]?.channel.localAddress?.port
     }
 
-    /// Serves `table` from now on: binds ports it adds, closes ports it drops.
-    public func install(_ table: RouteTable) async throws {
+    /// Where a listener port of a Gateway (`namespace/name`) is served, once bound: its own
+    /// address, or the bind address it shares.
+    public func boundEndpoint(gateway: String, listenerPort: Int) -> (host: String, port: Int)? {
+        let table = tables.current.table
+        let serving = table.sockets.keys.sorted().filter { socket in
+            socket.port == listenerPort && table.sockets[socket]?.listeners.contains { $0.gateways.contains(gateway) } == true
+        }
+        for socket in serving {
+            guard let port = listeners[socket]?.channel.localAddress?.port else { continue }
+            return (socket.address ?? Self.reachable(configuration.bindHost), port)
+        }
+        return nil
+    }
+
+    /// An address a client on this machine reaches `bindHost` at (loopback for a wildcard).
+    static func reachable(_ bindHost: String) -> String {
+        switch bindHost {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: bindHost
+        }
+    }
+
+    /// Serves `table` from now on: binds sockets it adds, closes sockets it drops. A socket that
+    /// cannot be bound is left out, and returned with why; the next install tries it again.
+    public func install(_ table: RouteTable) async throws -> [ListenerSocket: BindFailure] {
         var contexts = tlsContexts
         let installed = try InstalledTable(table: table, stats: stats, contexts: &contexts)
         // Contexts of certificates no longer used are dropped.
-        let used = Set(table.ports.values.flatMap { $0.listeners.compactMap(\.certificate) })
+        let used = Set(table.sockets.values.flatMap { $0.listeners.compactMap(\.certificate) })
         tlsContexts = contexts.filter { used.contains($0.key) }
         tables.replace(with: installed)
-        for (port, listener) in listeners where table.ports[port]?.isTLS != listener.isTLS {
-            listeners[port] = nil
+        for (socket, listener) in listeners where table.sockets[socket]?.isTLS != listener.isTLS {
+            listeners[socket] = nil
             try? await listener.channel.close()
         }
-        for (port, portTable) in table.ports.sorted(by: { $0.key < $1.key }) where listeners[port] == nil {
-            let channel = try await bind(listenerPort: port, isTLS: portTable.isTLS)
-            listeners[port] = (channel, portTable.isTLS)
+        var failures: [ListenerSocket: BindFailure] = [:]
+        for (socket, portTable) in table.sockets.sorted(by: { $0.key < $1.key }) where listeners[socket] == nil {
+            do {
+                let channel = try await bind(socket, isTLS: portTable.isTLS)
+                listeners[socket] = (channel, portTable.isTLS)
+            } catch {
+                failures[socket] = Self.bindFailure(error, host: socket.address ?? configuration.bindHost, port: socket.port + configuration.portOffset)
+            }
         }
+        return failures
+    }
+
+    static func bindFailure(_ error: any Error, host: String, port: Int) -> BindFailure {
+        let code = (error as? IOError)?.errnoCode
+        let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return BindFailure(
+            message: "cannot listen on \(endpoint): \(code.map { String(cString: strerror($0)) } ?? "\(error)")",
+            addressNotAvailable: code == EADDRNOTAVAIL)
     }
 
     /// Compiles and installs each snapshot from `source`, handing the statuses to `statuses`, until
-    /// the source ends. A snapshot that fails to install leaves the last good table serving.
+    /// the source ends. A snapshot that fails to install leaves the last good table serving. The
+    /// compiler places Gateways as the configuration says unless one is given.
     public func run(
-        source: some ProxyConfigurationSource, compiler: RouteCompiler = RouteCompiler(),
+        source: some ProxyConfigurationSource, compiler: RouteCompiler? = nil,
         statuses: @Sendable ([ObjectReference: JSONValue]) async -> Void = { _ in }
     ) async {
+        let compiler = compiler ?? RouteCompiler(addressing: configuration.addressing)
         for await input in source.snapshots() {
             let output = compiler.compile(input)
+            let failures: [ListenerSocket: BindFailure]
             do {
-                try await install(output.table)
+                failures = try await install(output.table)
             } catch {
                 continue
             }
-            await statuses(output.statuses)
+            await statuses(output.marking(unbound: failures).statuses)
         }
     }
 
@@ -92,7 +135,7 @@ public actor ProxyServer {
         try await group.shutdownGracefully()
     }
 
-    private func bind(listenerPort: Int, isTLS: Bool) async throws -> any Channel {
+    private func bind(_ socket: ListenerSocket, isTLS: Bool) async throws -> any Channel {
         let tables = self.tables
         let pools = self.pools
         let limits = configuration.limits
@@ -107,7 +150,7 @@ public actor ProxyServer {
                     guard let pool = pools[ObjectIdentifier(channel.eventLoop)]?.value else {
                         throw ChannelError.inappropriateOperationForState
                     }
-                    let http = HTTPPipeline(tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, http2: http2)
+                    let http = HTTPPipeline(tables: tables, pool: pool, socket: socket, limits: limits, http2: http2)
                     if isTLS {
                         try http.addTLS(to: channel)
                     } else {
@@ -115,7 +158,7 @@ public actor ProxyServer {
                     }
                 }
             }
-            .bind(host: configuration.bindHost, port: listenerPort + configuration.portOffset)
+            .bind(host: socket.address ?? configuration.bindHost, port: socket.port + configuration.portOffset)
             .get()
     }
 }
@@ -124,7 +167,7 @@ public actor ProxyServer {
 struct HTTPPipeline {
     let tables: TableBox
     let pool: UpstreamPool
-    let listenerPort: Int
+    let socket: ListenerSocket
     let limits: ProxyConfiguration.Limits
     var http2 = ProxyConfiguration.HTTP2()
     /// The server name the TLS client asked for (normalized as a Host is), if it named one.
@@ -138,21 +181,21 @@ struct HTTPPipeline {
         // are written as bytes (HTTP1Writer): no NIO codec handler on the connection.
         try pipeline.addHandler(
             ProxyHandler(
-                tables: tables, pool: pool, listenerPort: listenerPort, limits: limits, tlsServerName: tlsServerName,
+                tables: tables, pool: pool, socket: socket, limits: limits, tlsServerName: tlsServerName,
                 headerDeadline: deadline))
     }
 
     /// TLS first: the ClientHello's server name picks the listener's certificate, then ALPN the protocol.
     func addTLS(to channel: any Channel) throws {
         let tables = self.tables
-        let port = listenerPort
+        let socket = self.socket
         let sni = SNIHandler { result in
             let serverName: String?
             switch result {
             case .hostname(let name): serverName = name
             case .fallback: serverName = nil
             }
-            guard let context = tables.current.tlsContext(port: port, serverName: serverName) else {
+            guard let context = tables.current.tlsContext(socket: socket, serverName: serverName) else {
                 return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
             }
             var negotiated = self

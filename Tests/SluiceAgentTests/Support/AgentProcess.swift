@@ -63,8 +63,8 @@ struct Answer: Sendable {
 }
 
 /// GET through the proxy (or any loopback server) with a Host header; nil when no answer came.
-func get(port: Int, path: String, host: String? = nil) async -> Answer? {
-    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+func get(port: Int, address: String = "127.0.0.1", path: String, host: String? = nil) async -> Answer? {
+    var request = HTTPClientRequest(url: "http://\(address):\(port)\(path)")
     if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
     do {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))

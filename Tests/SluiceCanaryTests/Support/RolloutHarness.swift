@@ -139,8 +139,11 @@ final class RolloutHarness: Sendable {
             let serving = (route?[FieldPath(parsing: "spec.rules[0].backendRefs")]?.arrayValue ?? [])
                 .compactMap { $0["weight"]?.integerValue.map { Int($0) } }
             // Recorded right after the swap: the traffic counts attribute requests by it.
-            try await proxy.install(RouteCompiler().compile(try ProxyInput(objects: live)).table)
-            state.withLock { $0.serving = serving }
+            let failures = try await proxy.install(RouteCompiler().compile(try ProxyInput(objects: live)).table)
+            state.withLock {
+                $0.serving = serving
+                if !failures.isEmpty { $0.syncErrors.append("\(revision): not bound: \(failures)") }
+            }
         } catch {
             state.withLock { $0.syncErrors.append("\(revision): \(error)") }
         }

@@ -61,6 +61,7 @@ enum TestCertificates {
 final class ConformanceEnvironment: Sendable {
     let proxy: ProxyServer
     let echoes: [String: EchoServer]
+    /// The compiled statuses, marked with the sockets that could not be bound.
     let output: RouteCompiler.Output
     let input: ProxyInput
 
@@ -92,21 +93,30 @@ final class ConformanceEnvironment: Sendable {
                 ports: (service.spec.ports ?? []).map { EndpointSlice.Port(name: $0.name, port: echo.port) }))
         }
         adjust(&input)
-        let output = RouteCompiler().compile(input)
+        let output = RouteCompiler(addressing: configuration.addressing).compile(input)
         var lastError: (any Error)?
         for _ in 0..<5 {
             var configuration = configuration
             configuration.portOffset = try freeLoopbackPort() - 80
             let proxy = try await ProxyServer.start(configuration: configuration)
             do {
-                try await proxy.install(output.table)
-                return ConformanceEnvironment(proxy: proxy, echoes: echoes, output: output, input: input)
+                // A port free on 127.0.0.1 a moment ago may since be taken: try another offset.
+                // An address that is not this machine's fails whatever the offset: a test asks for that.
+                let failures = try await proxy.install(output.table)
+                if failures.values.allSatisfy(\.addressNotAvailable) {
+                    return ConformanceEnvironment(proxy: proxy, echoes: echoes, output: output.marking(unbound: failures), input: input)
+                }
+                lastError = PortsTaken(failures: failures)
             } catch {
                 lastError = error
-                try? await proxy.shutdown()
             }
+            try? await proxy.shutdown()
         }
         throw lastError ?? CancellationError()
+    }
+
+    struct PortsTaken: Error {
+        var failures: [ListenerSocket: BindFailure]
     }
 
     /// The base Gateway `same-namespace` (every hostname, port 80) routing everything to
@@ -129,6 +139,13 @@ final class ConformanceEnvironment: Sendable {
 
     func echo(_ name: String, namespace: String = "gateway-conformance-infra") -> EchoServer? {
         echoes["\(namespace)/\(name)"]
+    }
+
+    /// A Gateway's computed status.
+    func gatewayStatus(_ name: String, namespace: String = "gateway-conformance-infra") -> GatewayStatus? {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: namespace, name: name)
+        guard case .gateway(let status)? = output.typedStatuses[reference] else { return nil }
+        return status
     }
 
     /// The conditions of one parent in an HTTPRoute's computed status.

@@ -19,7 +19,7 @@ final class HTTP2TestConnection: Sendable {
     }
 
     /// `tls`: the server name to send and the CA certificate (PEM) to trust; nil: h2c.
-    static func connect(port: Int, tls: (serverName: String, caPEM: [UInt8])? = nil) async throws -> HTTP2TestConnection {
+    static func connect(port: Int, address: String = "127.0.0.1", tls: (serverName: String, caPEM: [UInt8])? = nil) async throws -> HTTP2TestConnection {
         let sslContext: NIOSSLContext?
         if let tls {
             var configuration = TLSConfiguration.makeClientConfiguration()
@@ -41,7 +41,7 @@ final class HTTP2TestConnection: Sendable {
                     ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
                 }
             }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: address, port: port).get()
         let multiplexer = try await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
         }.get()
@@ -101,15 +101,15 @@ enum Transport: Sendable, CustomStringConvertible {
 
     /// A one-off request on a new connection (`keptAlive`: on that connection).
     func get(
-        port: Int, _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = []
+        port: Int, address: String = "127.0.0.1", _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = []
     ) async throws -> TestResponse {
         switch self {
         case .http1:
-            return try await TestConnection.get(port: port, path, host: host, method: method, headers: headers)
+            return try await TestConnection.get(port: port, address: address, path, host: host, method: method, headers: headers)
         case .keptAlive(let connection):
             return try await connection.send(path, host: host, method: method, headers: headers)
         case .h2c:
-            let connection = try await HTTP2TestConnection.connect(port: port)
+            let connection = try await HTTP2TestConnection.connect(port: port, address: address)
             defer { Task { await connection.close() } }
             return try await connection.send(path, host: host, method: method, headers: headers)
         }

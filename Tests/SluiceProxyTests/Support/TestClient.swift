@@ -92,7 +92,7 @@ final class TestConnection: Sendable {
 
     /// A one-off request on a new connection.
     static func get(
-        port: Int, _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = [],
+        port: Int, address: String = "127.0.0.1", _ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = [],
         tls: (serverName: String, caPEM: [UInt8])? = nil
     ) async throws -> TestResponse {
         // The request goes out as the connect completes, on the event loop. Sent from the test's
@@ -101,7 +101,7 @@ final class TestConnection: Sendable {
         // closed (the likely cause, not proven, of one failure in a full local run: the request
         // found its connection already closed).
         let request = head(path, host: host, method: method, headers: headers, body: nil)
-        return try await bootstrap(tls: tls).connect(host: "127.0.0.1", port: port).flatMap { channel in
+        return try await bootstrap(tls: tls).connect(host: address, port: port).flatMap { channel in
             write(request, body: nil, on: channel).always { _ in channel.close(promise: nil) }
         }.get()
     }

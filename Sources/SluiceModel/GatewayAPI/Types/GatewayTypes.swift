@@ -41,6 +41,11 @@ public struct GatewaySpec: Codable, Sendable, Hashable {
 public struct GatewayAddress: Codable, Sendable, Hashable {
     public var type: String?
     public var value: String?
+
+    public init(type: String? = nil, value: String? = nil) {
+        self.type = type
+        self.value = value
+    }
 }
 
 /// One listener: a port, a protocol, an optional hostname and TLS, and which routes may attach.
@@ -135,7 +140,8 @@ public struct ReferenceGrantSpec: Codable, Sendable, Hashable {
 }
 
 extension GatewayStatus {
-    public init(conditions: [Condition], listeners: [ListenerStatus]) {
+    public init(addresses: [GatewayAddress]? = nil, conditions: [Condition], listeners: [ListenerStatus]) {
+        self.addresses = addresses
         self.conditions = conditions
         self.listeners = listeners
     }

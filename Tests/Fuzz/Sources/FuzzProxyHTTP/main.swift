@@ -123,7 +123,8 @@ let proxy: ProxyServer = {
     configuration.limits.headerReadTimeout = .milliseconds(500)
     return blocking { [configuration] in
         let server = try await ProxyServer.start(configuration: configuration)
-        try await server.install(table)
+        let failures = try await server.install(table)
+        precondition(failures.isEmpty, "the fuzzed proxy cannot listen: \(failures)")
         return server
     }
 }()

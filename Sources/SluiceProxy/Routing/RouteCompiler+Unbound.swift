@@ -1,0 +1,67 @@
+import SluiceModel
+
+/// Why the proxy could not listen on a socket.
+public struct BindFailure: Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    /// The address is not one of this machine's (EADDRNOTAVAIL), as opposed to a port in use or
+    /// not permitted.
+    public var addressNotAvailable: Bool
+
+    public init(message: String, addressNotAvailable: Bool) {
+        self.message = message
+        self.addressNotAvailable = addressNotAvailable
+    }
+
+    public var description: String { message }
+}
+
+extension RouteCompiler.Output {
+    /// The output with the statuses the sockets that could not be bound call for: each listener
+    /// served on one is not Accepted (PortUnavailable) nor Programmed, and its Gateway is not
+    /// Programmed when none of its listeners is (AddressNotUsable when its address is not this
+    /// machine's). The compiler cannot know this: binding comes after compiling.
+    public func marking(unbound failures: [ListenerSocket: BindFailure]) -> RouteCompiler.Output {
+        guard !failures.isEmpty else { return self }
+        var result = self
+        for (reference, byName) in listenerSockets {
+            guard case .gateway(var status)? = typedStatuses[reference], var listeners = status.listeners else { continue }
+            var addressNotAvailable: BindFailure?
+            for index in listeners.indices {
+                let sockets = byName[listeners[index].name] ?? []
+                guard let failure = sockets.lazy.compactMap({ failures[$0] }).first else { continue }
+                if failure.addressNotAvailable { addressNotAvailable = failure }
+                listeners[index].conditions = listeners[index].conditions.map { condition in
+                    switch condition.type {
+                    case "Accepted": condition.changed(to: false, reason: "PortUnavailable", message: failure.message)
+                    case "Programmed": condition.changed(to: false, reason: "Invalid", message: failure.message)
+                    default: condition
+                    }
+                }
+            }
+            status.listeners = listeners
+            let anyProgrammed = listeners.contains { listener in
+                listener.conditions.contains { $0.type == "Programmed" && $0.status == "True" }
+            }
+            if !anyProgrammed {
+                status.conditions = status.conditions?.map { condition in
+                    guard condition.type == "Programmed", condition.status == "True" else { return condition }
+                    if let addressNotAvailable {
+                        return condition.changed(to: false, reason: "AddressNotUsable", message: addressNotAvailable.message)
+                    }
+                    return condition.changed(to: false, reason: "Invalid", message: "no listener could be bound")
+                }
+            }
+            result.typedStatuses[reference] = .gateway(status)
+        }
+        return result
+    }
+}
+
+extension Condition {
+    /// This condition with another status, reason and message, at the same time and generation.
+    func changed(to status: Bool, reason: String, message: String) -> Condition {
+        Condition(
+            type: type, status: status ? "True" : "False", observedGeneration: observedGeneration,
+            lastTransitionTime: lastTransitionTime, reason: reason, message: message)
+    }
+}
