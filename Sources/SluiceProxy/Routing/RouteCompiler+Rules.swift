@@ -49,10 +49,11 @@ extension CompilationState {
             let rewrite = filters.first { $0.type == "URLRewrite" }?.urlRewrite.map { rewrite in
                 Rewrite(hostname: rewrite.hostname, path: rewrite.path.flatMap(Self.pathModifier))
             }
+            let cors = filters.first { $0.type == "CORS" }?.cors.map(CORSPolicy.init)
             rules.append(CompiledRule(
                 route: routeKey, ruleIndex: index,
                 requestHeaders: headerFilters.request, responseHeaders: headerFilters.response,
-                redirect: redirect, rewrite: rewrite, mirrors: mirrors, backends: backends,
+                redirect: redirect, rewrite: rewrite, cors: cors, mirrors: mirrors, backends: backends,
                 requestTimeout: rule.timeouts?.request.flatMap(GatewayDuration.parse).flatMap { $0 == .zero ? nil : $0 },
                 backendTimeout: rule.timeouts?.backendRequest.flatMap(GatewayDuration.parse).flatMap { $0 == .zero ? nil : $0 }))
         }

@@ -201,6 +201,8 @@ public final class CompiledRule: Sendable {
     public let responseHeaders: HeaderModifier?
     public let redirect: Redirect?
     public let rewrite: Rewrite?
+    /// The CORS filter: preflight requests answered here, allowed origins' responses marked.
+    public let cors: CORSPolicy?
     public let mirrors: [Mirror]
     public let backends: [WeightedBackend]
     public let totalWeight: Int
@@ -218,7 +220,7 @@ public final class CompiledRule: Sendable {
 
     init(
         route: String, ruleIndex: Int, requestHeaders: HeaderModifier?, responseHeaders: HeaderModifier?,
-        redirect: Redirect?, rewrite: Rewrite?, mirrors: [Mirror], backends: [WeightedBackend],
+        redirect: Redirect?, rewrite: Rewrite?, cors: CORSPolicy? = nil, mirrors: [Mirror], backends: [WeightedBackend],
         requestTimeout: Duration?, backendTimeout: Duration?
     ) {
         self.route = route
@@ -227,6 +229,7 @@ public final class CompiledRule: Sendable {
         self.responseHeaders = responseHeaders
         self.redirect = redirect
         self.rewrite = rewrite
+        self.cors = cors
         self.mirrors = mirrors
         self.backends = backends
         self.totalWeight = backends.reduce(0) { $0 + $1.weight }
@@ -234,7 +237,7 @@ public final class CompiledRule: Sendable {
         self.backendTimeout = backendTimeout
         self.changesRequestFields = rewrite?.hostname != nil || requestHeaders != nil || !mirrors.isEmpty
         self.requestFiltersSendable = (requestHeaders?.isSendable ?? true) && (rewrite?.hostname.map(WireText.isFieldValue) ?? true)
-        self.changesResponseFields = responseHeaders != nil
+        self.changesResponseFields = responseHeaders != nil || cors != nil
         self.responseFiltersSendable = responseHeaders?.isSendable ?? true
     }
 

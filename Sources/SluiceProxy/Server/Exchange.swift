@@ -29,6 +29,8 @@ final class Exchange {
     /// The request asks to switch to WebSocket and goes upstream with `Upgrade: websocket`: a 101
     /// answer turns the two connections into a tunnel.
     var upgrade = false
+    /// The request's `Origin`, when the rule's CORS filter allows it: the response is marked for it.
+    var corsOrigin: String?
 
     init(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
@@ -65,6 +67,7 @@ final class Exchange {
         responseChunked = false
         responseBodyless = false
         upgrade = false
+        corsOrigin = nil
     }
 
     func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }
@@ -74,11 +77,15 @@ final class Exchange {
 enum DirectResponse {
     case plain(HTTPResponseStatus)
     case redirect(status: Int, location: String)
+    /// The answer to a CORS preflight request: 204 with the `Access-Control-*` fields (none for
+    /// an origin not allowed, which the browser then refuses).
+    case preflight(fields: [(name: String, value: String)])
 
     var statusAndBody: (HTTPResponseStatus, String) {
         switch self {
         case .plain(let status): (status, "\(status.code) \(status.reasonPhrase)\n")
         case .redirect(let status, _): (HTTPResponseStatus(statusCode: status), "")
+        case .preflight: (.noContent, "")
         }
     }
 }

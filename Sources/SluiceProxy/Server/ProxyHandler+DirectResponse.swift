@@ -12,9 +12,20 @@ extension ProxyHandler {
         }
         var headers = HTTPHeaders()
         let (status, body) = response.statusAndBody
-        if case .redirect(_, let location) = response { headers.add(name: "location", value: location) }
-        headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-        headers.add(name: "content-length", value: String(body.utf8.count))
+        switch response {
+        case .redirect(_, let location):
+            headers.add(name: "location", value: location)
+        case .preflight(let fields):
+            for (name, value) in fields { headers.add(name: name, value: value) }
+            headers.add(name: "vary", value: "Origin")
+        case .plain:
+            break
+        }
+        // A 204 has no body, and so no Content-Length (RFC 9110 8.6).
+        if case .preflight = response {} else {
+            headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+            headers.add(name: "content-length", value: String(body.utf8.count))
+        }
         if !keepAlive { headers.add(name: "connection", value: "close") }
         guard isHTTP2Stream else {
             let (framing, bodyless) = HTTP1Writer.responseFraming(status: status, requestMethod: method, headers: &headers)

@@ -55,6 +55,21 @@ extension ProxyHandler {
             state = .direct(.plain(.notFound), keepAlive: keepAlive, method: head.method)
             return
         }
+        var corsOrigin: String?
+        if let cors = rule.cors, let origin = head.combinedValue(named: "origin") {
+            let allowed = cors.allows(origin: String(origin))
+            // A preflight (Fetch 3.2.2) is the proxy's to answer: the backend never sees it.
+            if head.method == .OPTIONS, let requestMethod = head.combinedValue(named: "access-control-request-method") {
+                let fields = allowed
+                    ? cors.preflightFields(
+                        origin: String(origin), requestMethod: requestMethod,
+                        requestHeaders: head.combinedValue(named: "access-control-request-headers"))
+                    : []
+                state = .direct(.preflight(fields: fields), keepAlive: keepAlive, method: head.method)
+                return
+            }
+            if allowed { corsOrigin = String(origin) }
+        }
         if let redirect = rule.redirect {
             let location = RequestRewriting.location(
                 for: redirect, uri: uri, host: host, matchedPrefix: prefix, listenerPort: port, isTLS: isTLS)
@@ -121,6 +136,7 @@ extension ProxyHandler {
             exchange.requestCarriesBody = framing.carriesBody
         }
         exchange.upgrade = upgrade
+        exchange.corsOrigin = corsOrigin
         upstreamBytes = bytes
         stats?.recordRequest()
         if let timeout = Self.earliest(rule.requestTimeout, rule.backendTimeout) {

@@ -47,8 +47,7 @@ extension ProxyHandler {
             }
             var head = received.responseHead()
             RequestRewriting.removeHopByHop(&head.headers)
-            exchange.rule.responseHeaders?.apply(to: &head.headers)
-            exchange.backend.responseHeaders?.apply(to: &head.headers)
+            applyResponseFilters(of: exchange, to: &head.headers)
             // NIO sends a header block in one frame: one larger than the client's
             // SETTINGS_MAX_FRAME_SIZE fails to write, and the stream is reset rather than left hanging.
             context.write(wrapOutboundOut(.head(head))).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
@@ -168,6 +167,18 @@ extension ProxyHandler {
         downstreamFlushPending = true
     }
 
+    /// The rule's and the backend's response header filters, then the CORS fields for an allowed
+    /// origin (they replace any the backend sent: the route's policy is the one in force).
+    func applyResponseFilters(of exchange: Exchange, to headers: inout HTTPHeaders) {
+        exchange.rule.responseHeaders?.apply(to: &headers)
+        exchange.backend.responseHeaders?.apply(to: &headers)
+        guard let origin = exchange.corsOrigin, let cors = exchange.rule.cors else { return }
+        for (name, value) in cors.responseFields(origin: origin) { headers.replaceOrAdd(name: name, value: value) }
+        if !headers[canonicalForm: "vary"].contains(where: { $0.lowercased() == "origin" || $0 == "*" }) {
+            headers.add(name: "vary", value: "Origin")
+        }
+    }
+
     /// The upstream's head as HTTP/1.1 bytes. Without response header filters it is copied from
     /// the bytes received, hop-by-hop fields left out; with them, its fields are read as text first.
     /// `upgrade`: a 101 to a WebSocket handshake, which gets the handshake's own `Connection` and
@@ -183,8 +194,7 @@ extension ProxyHandler {
         } else {
             var headers = received.headers()
             RequestRewriting.removeHopByHop(&headers)
-            exchange.rule.responseHeaders?.apply(to: &headers)
-            exchange.backend.responseHeaders?.apply(to: &headers)
+            applyResponseFilters(of: exchange, to: &headers)
             if upgrade {
                 RequestRewriting.addWebSocketUpgrade(&headers)
             } else if !exchange.keepAlive {

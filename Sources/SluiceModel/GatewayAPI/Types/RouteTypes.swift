@@ -110,6 +110,18 @@ public struct HTTPRouteFilter: Codable, Sendable, Hashable {
         public var allowHeaders: [String]?
         public var exposeHeaders: [String]?
         public var maxAge: Int?
+
+        public init(
+            allowOrigins: [String]? = nil, allowCredentials: Bool? = nil, allowMethods: [String]? = nil, allowHeaders: [String]? = nil,
+            exposeHeaders: [String]? = nil, maxAge: Int? = nil
+        ) {
+            self.allowOrigins = allowOrigins
+            self.allowCredentials = allowCredentials
+            self.allowMethods = allowMethods
+            self.allowHeaders = allowHeaders
+            self.exposeHeaders = exposeHeaders
+            self.maxAge = maxAge
+        }
     }
 }
 
