@@ -133,6 +133,34 @@ struct ProxyLimitsTests {
         #expect(upstream.bytesSent == 2 * total)
     }
 
+    @Test("a fast upload to an upstream that reads nothing is held back in the client; all of it arrives once the upstream reads")
+    func requestBodyBackpressure() async throws {
+        let total = 96 * 1024 * 1024
+        let upstream = try await StallingUpstream.start(expecting: total)
+        let env = try await ConformanceEnvironment.routingEverything(toUpstreamPort: upstream.port)
+        defer { Task { await env.stop(); await upstream.stop() } }
+        let client = try await RawConnection.connect(port: await env.port())
+        defer { Task { await client.close() } }
+        try await client.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: \(total)\r\n\r\n")
+        // The client writes 96 MiB; what gets out of it is what the sockets between hold, not the
+        // whole body into the proxy's memory.
+        let written = NIOLockedValueBox(0)
+        let channel = client.channel
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "z"), count: 64 * 1024)
+        try await channel.eventLoop.submit {
+            for _ in 0..<(total / chunk.readableBytes) {
+                channel.writeAndFlush(chunk).whenSuccess { written.withLockedValue { $0 += chunk.readableBytes } }
+            }
+        }.get()
+        try await Task.sleep(for: .seconds(2))
+        let out = written.withLockedValue { $0 }
+        #expect(out < total / 2, "the client got \(out) of \(total) bytes out to an upstream that reads nothing")
+        try await upstream.resume()
+        try await eventually(timeout: .seconds(30)) { upstream.bodyBytesReceived >= total }
+        #expect(upstream.bodyBytesReceived == total)
+        #expect(try await client.waitFor("HTTP/1.1 200", timeout: .seconds(10)))
+    }
+
     @Test("clients that leave while the proxy connects upstream leave no upstream connection open beyond the pool")
     func clientsLeavingMidConnect() async throws {
         // Found by FuzzProxyHTTP: the connection being made for a client that had already gone was

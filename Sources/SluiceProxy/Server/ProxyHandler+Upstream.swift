@@ -16,6 +16,7 @@ extension ProxyHandler {
             connection.handler.expectResponse(to: exchange.method, upgrade: exchange.upgrade)
             state = .forwarding(exchange, connection)
             flushUpstream()
+            resumeHeldRead()
         }
     }
 
@@ -141,8 +142,14 @@ extension ProxyHandler {
     /// body, or a tunnel), and in a tunnel the other way round too, instead of the proxy
     /// buffering what one side sends faster than the other takes.
     func upstreamWritabilityChanged(_ isWritable: Bool) {
-        guard case .tunnel = state, let context else { return }
-        try? context.channel.syncOptions?.setOption(.autoRead, value: isWritable)
+        switch state {
+        case .tunnel:
+            try? context?.channel.syncOptions?.setOption(.autoRead, value: isWritable)
+        case .forwarding:
+            if isWritable { resumeHeldRead() }
+        case .idle, .direct, .connecting, .closed:
+            break
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -261,18 +261,44 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
         unread != nil && parser.isBetweenRequests && !isIdle
     }
 
+    /// A request body goes upstream no faster than its connection takes it: while that
+    /// connection's outbound buffer is past NIO's high watermark (before it is connected: while
+    /// that much waits for it), the client is not read, instead of the proxy holding what the
+    /// client sends faster than the upstream reads.
+    var requestBodyHeldBack: Bool {
+        switch state {
+        case .forwarding(let exchange, let connection): !exchange.requestEnded && !connection.channel.isWritable
+        case .connecting(let exchange): !exchange.requestEnded && (upstreamBytes?.readableBytes ?? 0) >= Self.bodyWaitingLimit
+        case .idle, .direct, .tunnel, .closed: false
+        }
+    }
+
+    /// NIO's default high watermark for a channel's outbound buffer.
+    static let bodyWaitingLimit = 64 * 1024
+
     func read(context: ChannelHandlerContext) {
-        if waitsForResponse {
+        if waitsForResponse || requestBodyHeldBack {
             readHeld = true
         } else {
             context.read()
         }
     }
 
+    /// Reads again if a read was held back and nothing holds it any more.
+    func resumeHeldRead() {
+        guard readHeld, !waitsForResponse, !requestBodyHeldBack, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
     /// Serves what has been read, in order, up to a request that has to wait for the response
     /// before it; called again whenever a response ends.
     func serveUnread(context: ChannelHandlerContext) {
-        guard let bytes = unread else { return }
+        guard let bytes = unread else {
+            // A read held for a request body whose exchange has ended.
+            resumeHeldRead()
+            return
+        }
         unread = nil
         serve(bytes, context: context)
     }
@@ -315,9 +341,6 @@ final class ProxyHandler: ChannelDuplexHandler, UpstreamDelegate {
             unread = bytes
         }
         flushUpstream()
-        if readHeld && !waitsForResponse {
-            readHeld = false
-            context.read()
-        }
+        resumeHeldRead()
     }
 }

@@ -118,3 +118,73 @@ func connectNonReadingClient(port: Int, counting: NIOLockedValueBox<Int>) async 
         }
         .connect(host: "127.0.0.1", port: port).get()
 }
+
+/// An upstream that reads a request's head, then reads nothing more until `resume()`, counting
+/// the bytes it got; once it has `expecting` bytes after the head, it answers 200 with no body.
+final class StallingUpstream: Sendable {
+    let port: Int
+    private let channel: any Channel
+    private let state: NIOLockedValueBox<(received: Int, connection: (any Channel)?)>
+
+    private init(channel: any Channel, state: NIOLockedValueBox<(received: Int, connection: (any Channel)?)>) {
+        self.channel = channel
+        self.state = state
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// Body bytes received so far.
+    var bodyBytesReceived: Int { state.withLockedValue { $0.received } }
+
+    static func start(expecting total: Int) async throws -> StallingUpstream {
+        let state = NIOLockedValueBox<(received: Int, connection: (any Channel)?)>((0, nil))
+        let channel = try await bindLoopbackServer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(Staller(total: total, state: state))
+            }
+        }
+        return StallingUpstream(channel: channel, state: state)
+    }
+
+    func resume() async throws {
+        let connection = state.withLockedValue { $0.connection }
+        try await connection?.setOption(.autoRead, value: true).get()
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+}
+
+private final class Staller: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let total: Int
+    let state: NIOLockedValueBox<(received: Int, connection: (any Channel)?)>
+    private var head: [UInt8] = []
+    private var headDone = false
+
+    init(total: Int, state: NIOLockedValueBox<(received: Int, connection: (any Channel)?)>) {
+        self.total = total
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if !headDone {
+            head += bytes.readBytes(length: bytes.readableBytes) ?? []
+            guard let end = (0..<max(head.count - 3, 0)).first(where: { head[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) }) else { return }
+            headDone = true
+            let body = head.count - end - 4
+            let channel = context.channel
+            state.withLockedValue { $0 = (body, channel) }
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        } else {
+            let count = bytes.readableBytes
+            state.withLockedValue { $0.received += count }
+        }
+        if state.withLockedValue({ $0.received }) >= total {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")), promise: nil)
+        }
+    }
+}
