@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SluiceModel
 import SluiceProxy
 import Testing
@@ -61,5 +62,64 @@ struct ConformanceAddressTests {
         let listener = unusable.listeners?.first?.conditions.first { $0.type == "Accepted" }
         #expect(listener?.reason == "PortUnavailable")
         #expect(env.gatewayStatus("same-namespace")?.conditions?.first { $0.type == "Programmed" }?.status == "True")
+    }
+
+    @Test("GatewayStaticAddresses: an unsupported type is UnsupportedAddress; then an unusable address AddressNotUsable; then served at the usable one alone")
+    func staticAddressSteps() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let statuses = NIOLockedValueBox<[ObjectReference: JSONValue]>([:])
+        let source = ProxyInputStream()
+        let running = Task { await env.proxy.run(source: source) { written in statuses.withLockedValue { $0 = written } } }
+        defer { source.finish(); running.cancel() }
+        let gateway = ObjectReference(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace")
+        let usable = "127.0.4.9"
+        // TEST-NET-1 (RFC 5737): never an address of this machine.
+        let unusable = "192.0.2.77"
+
+        /// Feeds the base input with `addresses` on the Gateway and waits for its status to show `reason` for `type`.
+        func step(_ addresses: [GatewayAddress], _ type: String, _ reason: String) async throws -> JSONValue? {
+            var input = env.input
+            for index in input.gateways.indices where input.gateways[index].metadata.name == "same-namespace" {
+                input.gateways[index].spec.addresses = addresses
+            }
+            statuses.withLockedValue { $0 = [:] }
+            source.yield(input)
+            try await eventually(timeout: .seconds(10)) { statuses.withLockedValue { $0[gateway] } != nil }
+            let status = statuses.withLockedValue { $0[gateway] }
+            let condition = status?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
+            #expect(condition?["reason"]?.stringValue == reason, "\(type): \(condition.map { $0.jsonText() } ?? "none")")
+            return status
+        }
+
+        _ = try await step(
+            [GatewayAddress(type: "test/fake-invalid-type", value: "fake address teehee!"), GatewayAddress(value: unusable), GatewayAddress(value: usable)],
+            "Accepted", "UnsupportedAddress")
+        let notUsable = try await step([GatewayAddress(value: unusable), GatewayAddress(value: usable)], "Programmed", "AddressNotUsable")
+        #expect(notUsable?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Accepted" }?["status"]?.stringValue == "True")
+        #expect(notUsable?["addresses"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [usable])
+        let served = try await step([GatewayAddress(value: usable)], "Programmed", "Programmed")
+        let shown = served?["addresses"]?.arrayValue ?? []
+        #expect(shown.count == 1)
+        #expect(shown.first?["value"]?.stringValue == usable)
+        #expect(shown.first?["type"]?.stringValue == "IPAddress")
+        let response = try await TestConnection.get(port: 80 + env.proxy.configuration.portOffset, address: usable, "/", host: "gw.test")
+        #expect(response.echo?.pod == "infra-backend-v1-pod")
+    }
+
+    @Test("GatewayOptionalAddressValue: an IPAddress with no value is given one, from the pool or the bind address", arguments: [false, true])
+    func optionalAddressValue(pooled: Bool) async throws {
+        let configuration = pooled ? try Self.pooled() : ProxyConfiguration()
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"], configuration: configuration) { input in
+            for index in input.gateways.indices where input.gateways[index].metadata.name == "same-namespace" {
+                input.gateways[index].spec.addresses = [GatewayAddress(type: "IPAddress")]
+            }
+        }
+        defer { Task { await env.stop() } }
+        let shown = env.gatewayStatus("same-namespace")?.addresses?.compactMap(\.value) ?? []
+        #expect(shown.count == 1)
+        #expect(pooled ? shown.first?.hasPrefix("127.0.1.") == true : shown == ["127.0.0.1"], "\(shown)")
+        try await env.expect([Case(path: "/", backend: "infra-backend-v1")], gateway: "same-namespace")
     }
 }

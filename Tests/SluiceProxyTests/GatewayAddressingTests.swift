@@ -130,6 +130,8 @@ struct GatewayAddressingTests {
             ListenerSocket(address: "192.0.2.1", port: 80): BindFailure(message: "cannot listen on 192.0.2.1", addressNotAvailable: true),
         ])
         #expect(Self.condition(marked, "a", "Programmed")?.reason == "AddressNotUsable")
+        #expect(Self.status(marked, "a")?.addresses == nil)
+        #expect(Self.addresses(marked, "b") == ["127.0.0.1"])
         #expect(Self.status(marked, "a")?.listeners?.first?.conditions.first { $0.type == "Accepted" }?.reason == "PortUnavailable")
         #expect(Self.condition(marked, "b", "Programmed")?.status == "True")
 
@@ -137,4 +139,26 @@ struct GatewayAddressingTests {
         #expect(Self.condition(portTaken, "b", "Programmed")?.reason == "Invalid")
         #expect(Self.condition(portTaken, "a", "Programmed")?.status == "True")
     }
+
+    @Test("the GatewayClass lists the features implemented, sorted; an empty address value is one only with an address to give")
+    func supportedFeatures() {
+        func features(_ addressing: RouteCompiler.Addressing) -> [String] {
+            var input = ProxyInput()
+            input.gatewayClasses = [GatewayClass(
+                apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: ObjectMeta(name: "sluice"),
+                spec: GatewayClassSpec(controllerName: RouteCompiler.defaultControllerName))]
+            let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", namespace: nil, name: "sluice")
+            guard case .gatewayClass(let status)? = RouteCompiler(addressing: addressing).compile(input).typedStatuses[reference] else { return [] }
+            return (status.supportedFeatures ?? []).map(\.name)
+        }
+        let shared = features(.init(sharedAddress: "127.0.0.1"))
+        #expect(shared == shared.sorted())
+        for name in ["Gateway", "HTTPRoute", "ReferenceGrant", "HTTPRouteCORS", "GatewayStaticAddresses", "GatewayAddressEmpty"] {
+            #expect(shared.contains(name), "\(name)")
+        }
+        for name in ["ListenerSet", "HTTPRouteRetry", "HTTPRouteBackendProtocolH2C"] { #expect(!shared.contains(name), "\(name)") }
+        #expect(!features(.init(sharedAddress: nil)).contains("GatewayAddressEmpty"))
+        #expect(features(.init(sharedAddress: nil, pool: ["127.0.1.1"])).contains("GatewayAddressEmpty"))
+    }
 }
+

@@ -17,9 +17,10 @@ public struct BindFailure: Sendable, Hashable, CustomStringConvertible {
 
 extension RouteCompiler.Output {
     /// The output with the statuses the sockets that could not be bound call for: each listener
-    /// served on one is not Accepted (PortUnavailable) nor Programmed, and its Gateway is not
+    /// served on one is not Accepted (PortUnavailable) nor Programmed, its Gateway is not
     /// Programmed when none of its listeners is (AddressNotUsable when its address is not this
-    /// machine's). The compiler cannot know this: binding comes after compiling.
+    /// machine's), and status no longer shows an address that is not. The compiler cannot know
+    /// this: binding comes after compiling.
     public func marking(unbound failures: [ListenerSocket: BindFailure]) -> RouteCompiler.Output {
         guard !failures.isEmpty else { return self }
         var result = self
@@ -39,6 +40,9 @@ extension RouteCompiler.Output {
                 }
             }
             status.listeners = listeners
+            let unusable = Set(failures.filter { $0.value.addressNotAvailable }.compactMap(\.key.address))
+            status.addresses = status.addresses?.filter { !unusable.contains($0.value ?? "") }
+            if status.addresses?.isEmpty == true { status.addresses = nil }
             let anyProgrammed = listeners.contains { listener in
                 listener.conditions.contains { $0.type == "Programmed" && $0.status == "True" }
             }

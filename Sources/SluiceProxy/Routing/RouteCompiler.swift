@@ -98,9 +98,9 @@ struct CompilationState {
     mutating func run() {
         let classes = Set(input.gatewayClasses.filter { $0.spec.controllerName == controllerName }.map(\.metadata.name))
         for gatewayClass in input.gatewayClasses where classes.contains(gatewayClass.metadata.name) {
-            let status = GatewayClassStatus(conditions: [
-                condition("Accepted", true, "Accepted", "handled by \(controllerName)", gatewayClass.metadata.generation),
-            ])
+            let status = GatewayClassStatus(
+                conditions: [condition("Accepted", true, "Accepted", "handled by \(controllerName)", gatewayClass.metadata.generation)],
+                supportedFeatures: RouteCompiler.supportedFeatures(addressing).map(GatewayClassStatus.SupportedFeature.init))
             record(.gatewayClass(status), for: reference(gatewayClass, kind: "GatewayClass"))
         }
         let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }

@@ -19,6 +19,8 @@ public struct GatewayClassStatus: Codable, Sendable, Hashable {
 
     public struct SupportedFeature: Codable, Sendable, Hashable {
         public var name: String
+
+        public init(name: String) { self.name = name }
     }
 }
 
@@ -157,5 +159,8 @@ extension GatewayStatus.ListenerStatus {
 }
 
 extension GatewayClassStatus {
-    public init(conditions: [Condition]) { self.conditions = conditions }
+    public init(conditions: [Condition], supportedFeatures: [SupportedFeature]? = nil) {
+        self.conditions = conditions
+        self.supportedFeatures = supportedFeatures
+    }
 }
