@@ -132,8 +132,9 @@ struct ProxyWebSocketTests {
     @Test("a tunnel with nothing passing either way is closed after the idle timeout")
     func idleTunnel() async throws {
         var configuration = ProxyConfiguration()
-        // Long enough that a test task starved by a busy machine still keeps the tunnel busy.
-        configuration.limits.idleTimeout = .seconds(2)
+        // Long enough that a test task starved by a busy machine still keeps the tunnel busy (2 s
+        // was not, once, with a fresh-clone CI run and other builds sharing the 2 cores).
+        configuration.limits.idleTimeout = .seconds(4)
         let (env, upstream) = try await Self.start(configuration: configuration)
         defer { Task { await env.stop(); await upstream.stop() } }
         let client = try await RawConnection.connect(port: await env.port())
@@ -142,7 +143,7 @@ struct ProxyWebSocketTests {
         let clock = ContinuousClock()
         let start = clock.now
         var index = 0
-        while clock.now - start < .seconds(3) {
+        while clock.now - start < .seconds(5) {
             try await client.send(bytes: maskedFrame(opcode: 0x1, "ping \(index)"))
             #expect(try await client.waitFor("ping \(index)", timeout: .seconds(2)))
             try await Task.sleep(for: .milliseconds(300))
@@ -150,7 +151,7 @@ struct ProxyWebSocketTests {
         }
         #expect(client.isOpen)
         // ...silence does not.
-        #expect(try await client.waitUntilClosed(timeout: .seconds(6)))
+        #expect(try await client.waitUntilClosed(timeout: .seconds(10)))
         try await eventually { upstream.openConnections == 0 }
     }
 

@@ -52,8 +52,8 @@ func unusedPort() -> Int {
 }
 let listenerPort = unusedPort()
 
-/// Routes with every filter and match type, a weight-0 backend, a backend with no endpoints
-/// (500) and a mirror, over two hostnames.
+/// Routes with every filter and match type (CORS included), a weight-0 backend, a backend with no
+/// endpoints (500) and a mirror, over two hostnames.
 let objectsYAML = """
     apiVersion: gateway.networking.k8s.io/v1
     kind: GatewayClass
@@ -110,6 +110,11 @@ let objectsYAML = """
           backendRefs: [{name: up, port: 8080}]
         - matches: [{path: {type: PathPrefix, value: /none}}]
           backendRefs: [{name: empty, port: 8080}]
+        - matches: [{path: {type: PathPrefix, value: /cors}}]
+          filters:
+            - {type: CORS, cors: {allowOrigins: ["https://a.test", "http://*.wild.test:8080"], allowMethods: [GET, PUT], allowHeaders: ["*"], exposeHeaders: [x-e], allowCredentials: true, maxAge: 60}}
+            - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: vary, value: Accept}]}}
+          backendRefs: [{name: up, port: 8080}]
         - matches: [{path: {type: PathPrefix, value: /}}]
           timeouts: {request: 2s, backendRequest: 1s}
           backendRefs: [{name: up, port: 8080}, {name: missing, port: 8080}]
