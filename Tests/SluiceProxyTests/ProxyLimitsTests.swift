@@ -161,6 +161,13 @@ struct ProxyLimitsTests {
         #expect(try await client.waitFor("HTTP/1.1 200", timeout: .seconds(10)))
     }
 
+    @Test("a table installed after shutdown is refused, not bound on stopped event loops")
+    func installAfterShutdown() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        await env.stop()
+        await #expect(throws: (any Error).self) { _ = try await env.proxy.install(env.output.table) }
+    }
+
     @Test("clients that leave while the proxy connects upstream leave no upstream connection open beyond the pool")
     func clientsLeavingMidConnect() async throws {
         // Found by FuzzProxyHTTP: the connection being made for a client that had already gone was

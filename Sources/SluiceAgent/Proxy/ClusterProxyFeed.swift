@@ -11,6 +11,7 @@ public struct ClusterProxyFeed: ProxyConfigurationSource {
     public static let watchedKinds: [(apiVersion: String, kind: String)] = [
         ("gateway.networking.k8s.io/v1", "GatewayClass"), ("gateway.networking.k8s.io/v1", "Gateway"),
         ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
+        ("gateway.networking.k8s.io/v1", "ListenerSet"),
         ("v1", "Service"), ("discovery.k8s.io/v1", "EndpointSlice"), ("v1", "Secret"), ("v1", "Namespace"),
     ]
 
@@ -72,15 +73,7 @@ public struct ClusterProxyFeed: ProxyConfigurationSource {
         var input = ProxyInput()
         for object in objects {
             do {
-                let one = try ProxyInput(objects: [object])
-                input.gatewayClasses += one.gatewayClasses
-                input.gateways += one.gateways
-                input.httpRoutes += one.httpRoutes
-                input.referenceGrants += one.referenceGrants
-                input.services += one.services
-                input.endpointSlices += one.endpointSlices
-                input.secrets += one.secrets
-                input.namespaces += one.namespaces
+                input.append(try ProxyInput(objects: [object]))
             } catch {
                 logger.warning("proxy skips \(object.reference): \(error)")
             }

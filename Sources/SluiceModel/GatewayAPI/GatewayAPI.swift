@@ -4,8 +4,8 @@ import OrderedCollections
 /// written from the Gateway API specification (standard channel, v1.6.1), which EmbeddedCluster
 /// serves from its first start and `sluice validate` uses by default.
 ///
-/// GatewayClass, Gateway, HTTPRoute, GRPCRoute (v1, and v1beta1 where upstream still serves it)
-/// and ReferenceGrant. `BuiltInSchemaTests` proves each equal to the upstream release file in
+/// GatewayClass, Gateway, HTTPRoute, GRPCRoute (v1, and v1beta1 where upstream still serves it),
+/// ReferenceGrant and ListenerSet. `BuiltInSchemaTests` proves each equal to the upstream release file in
 /// everything but descriptions.
 public enum GatewayAPI {
     public static let group = "gateway.networking.k8s.io"
@@ -13,7 +13,7 @@ public enum GatewayAPI {
 
     /// Every built-in CustomResourceDefinition.
     public static var customResourceDefinitions: [Object] {
-        [gatewayClassCRD, gatewayCRD, httpRouteCRD, grpcRouteCRD, referenceGrantCRD]
+        [gatewayClassCRD, gatewayCRD, httpRouteCRD, grpcRouteCRD, referenceGrantCRD, listenerSetCRD]
     }
 
     /// A CRD in the layout the Gateway API release files use.

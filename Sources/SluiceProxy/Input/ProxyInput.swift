@@ -7,12 +7,26 @@ public struct ProxyInput: Sendable, Hashable {
     public var gateways: [Gateway] = []
     public var httpRoutes: [HTTPRoute] = []
     public var referenceGrants: [ReferenceGrant] = []
+    public var listenerSets: [ListenerSet] = []
     public var services: [Service] = []
     public var endpointSlices: [EndpointSlice] = []
     public var secrets: [Secret] = []
     public var namespaces: [Namespace] = []
 
     public init() {}
+
+    /// Adds every object of `other`, kind by kind.
+    public mutating func append(_ other: ProxyInput) {
+        gatewayClasses += other.gatewayClasses
+        gateways += other.gateways
+        httpRoutes += other.httpRoutes
+        referenceGrants += other.referenceGrants
+        listenerSets += other.listenerSets
+        services += other.services
+        endpointSlices += other.endpointSlices
+        secrets += other.secrets
+        namespaces += other.namespaces
+    }
 
     /// Sorts objects by kind into typed values; kinds the proxy does not read are skipped.
     /// An object of a read kind that does not decode is an error naming that object.
@@ -23,6 +37,7 @@ public struct ProxyInput: Sendable, Hashable {
             case ("gateway.networking.k8s.io", "Gateway"): gateways.append(try object.decode())
             case ("gateway.networking.k8s.io", "HTTPRoute"): httpRoutes.append(try object.decode())
             case ("gateway.networking.k8s.io", "ReferenceGrant"): referenceGrants.append(try object.decode())
+            case ("gateway.networking.k8s.io", "ListenerSet"): listenerSets.append(try object.decode())
             case ("", "Service"): services.append(try object.decode())
             case ("discovery.k8s.io", "EndpointSlice"): endpointSlices.append(try object.decode())
             case ("", "Secret"): secrets.append(try object.decode())

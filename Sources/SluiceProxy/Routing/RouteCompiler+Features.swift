@@ -2,8 +2,8 @@ extension RouteCompiler {
     /// The Gateway API features (the conformance suite's names) this proxy implements, as a
     /// GatewayClass's `status.supportedFeatures` lists them, sorted. Each has its conformance
     /// tests reproduced in `Tests/SluiceProxyTests`. Not listed: HTTPRouteBackendProtocolH2C,
-    /// the retry features, ListenerSet, GatewayInfrastructurePropagation and client certificate
-    /// validation, which Sluice does not implement.
+    /// the retry features, GatewayInfrastructurePropagation and client certificate validation,
+    /// which Sluice does not implement.
     static func supportedFeatures(_ addressing: Addressing) -> [String] {
         var features = [
             "Gateway", "GatewayHTTPListenerIsolation", "GatewayHTTPSListenerDetectMisdirectedRequests", "GatewayPort8080",
@@ -13,7 +13,7 @@ extension RouteCompiler {
             "HTTPRouteMethodMatching", "HTTPRouteNamedRouteRule", "HTTPRouteParentRefPort", "HTTPRoutePathRedirect",
             "HTTPRoutePathRewrite", "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestMirror",
             "HTTPRouteRequestMultipleMirrors", "HTTPRouteRequestPercentageMirror", "HTTPRouteRequestTimeout",
-            "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
+            "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ListenerSet", "ReferenceGrant",
         ]
         // An IPAddress asked for without a value gets one only from the pool or a specific bind address.
         if addressing.sharedAddress != nil || !addressing.pool.isEmpty { features.append("GatewayAddressEmpty") }

@@ -4,11 +4,16 @@ import SluiceModel
 extension CompilationState {
     /// Checks each listener of a Gateway: protocol, route kinds, TLS certificates.
     mutating func compileListeners(of gateway: Gateway) {
-        let namespace = gateway.metadata.namespace ?? "default"
-        let key = "\(namespace)/\(gateway.metadata.name)"
+        let key = Self.gatewayKey(gateway)
+        listeners[key] = listenerStates(
+            gateway.spec.listeners, gatewayKey: key, namespace: gateway.metadata.namespace ?? "default",
+            generation: gateway.metadata.generation, kind: "Gateway")
+    }
+
+    /// The listeners a Gateway or a ListenerSet (`kind`, in `namespace`) declares for the Gateway `gatewayKey`.
+    func listenerStates(_ specs: [Listener], gatewayKey key: String, namespace: String, generation: Int64?, kind: String) -> [ListenerState] {
         var states: [ListenerState] = []
-        let generation = gateway.metadata.generation
-        for listener in gateway.spec.listeners {
+        for listener in specs {
             var conditions: [Condition] = []
             var valid = true
             let isTLS = listener.protocol == "HTTPS"
@@ -35,12 +40,12 @@ extension CompilationState {
                 conditions.append(condition("Programmed", false, "Invalid", "listener is not accepted", generation))
                 conditions.append(condition("ResolvedRefs", refsReason.0 == "ResolvedRefs", refsReason.0, refsReason.1, generation))
                 states.append(ListenerState(
-                    gatewayKey: key, gatewayNamespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
+                    gatewayKey: key, namespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
                     isTLS: false, certificate: nil, valid: false, conditions: conditions, supportedKinds: supported, generation: generation))
                 continue
             }
             if isTLS {
-                switch resolveCertificate(listener, gatewayNamespace: namespace) {
+                switch resolveCertificate(listener, namespace: namespace, kind: kind) {
                 case .success(let resolved): certificate = resolved
                 case .failure(let problem):
                     valid = false
@@ -55,11 +60,11 @@ extension CompilationState {
                 valid ? "listener programmed" : "listener has invalid references", generation))
             conditions.append(condition("Conflicted", false, "NoConflicts", "no conflicts", generation))
             states.append(ListenerState(
-                gatewayKey: key, gatewayNamespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
+                gatewayKey: key, namespace: namespace, spec: listener, hostname: listener.hostname.map(Hostname.init),
                 isTLS: isTLS, certificate: certificate, valid: valid, conditions: conditions, supportedKinds: supported,
                 generation: generation))
         }
-        listeners[key] = states
+        return states
     }
 
     struct ReferenceProblem: Error {
@@ -67,17 +72,18 @@ extension CompilationState {
         var message: String
     }
 
-    /// The first `certificateRefs` entry as PEM, from a `kubernetes.io/tls` Secret this Gateway may read.
-    func resolveCertificate(_ listener: Listener, gatewayNamespace: String) -> Result<TLSCertificate, ReferenceProblem> {
+    /// The first `certificateRefs` entry as PEM, from a `kubernetes.io/tls` Secret the listener's
+    /// Gateway or ListenerSet (`kind`, in `ownNamespace`) may read.
+    func resolveCertificate(_ listener: Listener, namespace ownNamespace: String, kind: String) -> Result<TLSCertificate, ReferenceProblem> {
         guard let ref = listener.tls?.certificateRefs?.first else {
             return .failure(ReferenceProblem(reason: "InvalidCertificateRef", message: "an HTTPS listener needs certificateRefs"))
         }
         guard (ref.group ?? "").isEmpty, (ref.kind ?? "Secret") == "Secret" else {
             return .failure(ReferenceProblem(reason: "InvalidCertificateRef", message: "certificateRefs must name Secrets"))
         }
-        let namespace = ref.namespace ?? gatewayNamespace
-        if namespace != gatewayNamespace,
-            !granted(from: (RouteCompiler.gatewayGroup, "Gateway", gatewayNamespace), to: ("", "Secret", ref.name), in: namespace)
+        let namespace = ref.namespace ?? ownNamespace
+        if namespace != ownNamespace,
+            !granted(from: (RouteCompiler.gatewayGroup, kind, ownNamespace), to: ("", "Secret", ref.name), in: namespace)
         {
             return .failure(ReferenceProblem(
                 reason: "RefNotPermitted", message: "no ReferenceGrant in \(namespace) allows this Gateway to read Secret \(ref.name)"))
@@ -135,11 +141,15 @@ extension CompilationState {
         let status = GatewayStatus(
             addresses: unplaced == nil ? statusAddresses(of: key) : nil,
             conditions: [accepted, programmed],
-            listeners: states.map {
-                GatewayStatus.ListenerStatus(
-                    name: $0.spec.name, supportedKinds: $0.supportedKinds, attachedRoutes: $0.attachedRoutes,
-                    conditions: $0.conditions)
-            })
+            listeners: states.map(\.status),
+            // Counted once ListenerSets are read at all, so that a Gateway shows 0 rather than nothing.
+            attachedListenerSets: input.listenerSets.isEmpty ? nil : attachedListenerSets[key, default: []].count)
         record(.gateway(status), for: reference(gateway, kind: "Gateway"))
+    }
+}
+
+extension CompilationState.ListenerState {
+    var status: GatewayStatus.ListenerStatus {
+        GatewayStatus.ListenerStatus(name: spec.name, supportedKinds: supportedKinds, attachedRoutes: attachedRoutes, conditions: conditions)
     }
 }

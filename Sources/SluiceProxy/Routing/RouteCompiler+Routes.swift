@@ -10,27 +10,31 @@ extension CompilationState {
         var compiledRules: [CompiledRule]?
         var refsProblem: ReferenceProblem?
         for parentRef in route.spec.parentRefs ?? [] {
-            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup,
-                (parentRef.kind ?? "Gateway") == "Gateway"
-            else { continue }
-            let gatewayKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
-            guard let gatewayListeners = listeners[gatewayKey] else { continue }
+            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup else { continue }
+            // A Gateway parent's listeners are its own; a ListenerSet's are the set's alone.
+            let ownerKey: String
+            switch parentRef.kind ?? "Gateway" {
+            case "Gateway": ownerKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
+            case "ListenerSet": ownerKey = Self.listenerSetKey(namespace: parentRef.namespace ?? namespace, name: parentRef.name)
+            default: continue
+            }
+            guard let ownListeners = listeners[ownerKey] else { continue }
             if compiledRules == nil {
                 let (rules, problem) = compileRules(route, namespace: namespace, routeKey: routeKey)
                 compiledRules = rules
                 refsProblem = problem
             }
-            let result = select(gatewayListeners, for: parentRef, route: route, namespace: namespace)
+            let result = select(ownListeners, for: parentRef, route: route, namespace: namespace)
             var conditions: [Condition]
             switch result {
             case .failure(let problem):
                 conditions = [condition("Accepted", false, problem.reason, problem.message, generation)]
             case .success(let selected):
                 for (index, hosts) in selected {
-                    listeners[gatewayKey]![index].attachedRoutes += 1
+                    listeners[ownerKey]![index].attachedRoutes += 1
                     for host in hosts {
                         for entry in entries(route, rules: compiledRules ?? [], routeKey: routeKey) {
-                            listeners[gatewayKey]![index].entries.append(ListenerEntry(host: host, entry: entry))
+                            listeners[ownerKey]![index].entries.append(ListenerEntry(host: host, entry: entry))
                         }
                     }
                 }
@@ -97,7 +101,7 @@ extension CompilationState {
             guard let selector = namespaces?.selector else { return false }
             let labels = input.namespaces.first { $0.metadata.name == routeNamespace }?.metadata.labels ?? [:]
             return selector.matches(labels)
-        default: return routeNamespace == listener.gatewayNamespace
+        default: return routeNamespace == listener.namespace
         }
     }
 

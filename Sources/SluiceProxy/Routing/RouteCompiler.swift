@@ -33,6 +33,7 @@ public struct RouteCompiler: Sendable {
                 case .gatewayClass(let value): try? Object(encoding: value).value
                 case .gateway(let value): try? Object(encoding: value).value
                 case .route(let value): try? Object(encoding: value).value
+                case .listenerSet(let value): try? Object(encoding: value).value
                 }
             }
         }
@@ -43,6 +44,7 @@ public struct RouteCompiler: Sendable {
         case gatewayClass(GatewayClassStatus)
         case gateway(GatewayStatus)
         case route(RouteStatus)
+        case listenerSet(ListenerSetStatus)
     }
 
     /// Compiles `input`; `now` (RFC 3339) stamps the conditions' `lastTransitionTime`.
@@ -67,8 +69,13 @@ struct CompilationState {
     var statuses: [ObjectReference: RouteCompiler.ComputedStatus] = [:]
     /// Where each Gateway (by `namespace/name`) is served.
     var placements: [String: GatewayPlacement] = [:]
-    /// Listeners by gateway key (`namespace/name`) and listener name, as they are compiled.
+    /// Listeners by owner, as they are compiled: a Gateway's by its key (`namespace/name`), a
+    /// ListenerSet's by `listenerSetKey`.
     var listeners: [String: [ListenerState]] = [:]
+    /// The ListenerSets attached to each Gateway (by key), in precedence order.
+    var attachedListenerSets: [String: [ListenerSet]] = [:]
+    /// Each ListenerSet's own conditions (Accepted, Programmed), by `listenerSetKey`.
+    var listenerSetConditions: [String: [Condition]] = [:]
     /// Backends in the order first referred to; a key's index is its `ResolvedBackend.slot`.
     var backendKeys: [BackendKey] = []
     var backendSlots: [BackendKey: Int] = [:]
@@ -81,8 +88,10 @@ struct CompilationState {
     }
 
     struct ListenerState {
+        /// The Gateway served by this listener (its own, or the parent of its ListenerSet).
         var gatewayKey: String
-        var gatewayNamespace: String
+        /// The namespace of the Gateway or ListenerSet that declares it (`Same` means this one).
+        var namespace: String
         var spec: Listener
         var hostname: Hostname?
         var isTLS: Bool
@@ -106,17 +115,19 @@ struct CompilationState {
         let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }
         placeGateways(gateways)
         for gateway in gateways { compileListeners(of: gateway) }
+        attachListenerSets(to: gateways)
         for route in input.httpRoutes { attach(route) }
         for gateway in gateways { recordStatus(of: gateway) }
+        recordListenerSetStatuses()
     }
 
     /// Listeners sharing a socket and a hostname (from different Gateways at one address) are
     /// merged; their routes then compete by the usual precedence.
     func table() -> RouteTable {
         var groups: [ListenerSocket: [(hostname: Hostname?, listeners: [ListenerState])]] = [:]
-        for (gateway, gatewayListeners) in listeners.sorted(by: { $0.key < $1.key }) {
-            for address in (placements[gateway] ?? .shared).addresses {
-                for listener in gatewayListeners where listener.valid {
+        for (_, ownListeners) in listeners.sorted(by: { $0.key < $1.key }) {
+            for listener in ownListeners where listener.valid {
+                for address in (placements[listener.gatewayKey] ?? .shared).addresses {
                     let socket = ListenerSocket(address: address, port: listener.spec.port)
                     var shared = groups[socket] ?? []
                     if let index = shared.firstIndex(where: { $0.hostname == listener.hostname }) {

@@ -18,6 +18,8 @@ public actor ProxyServer {
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
     private var listeners: [ListenerSocket: (channel: any Channel, isTLS: Bool)] = [:]
     private var tlsContexts: [TLSCertificate: NIOSSLContext] = [:]
+    /// Set by `shutdown`: no socket is bound on event loops that are stopping.
+    private var stopped = false
 
     private init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], stats: ProxyStats) throws {
         self.configuration = configuration
@@ -74,6 +76,7 @@ public actor ProxyServer {
 
     /// Serves `table` from now on: binds sockets it adds, closes sockets it drops. A socket that
     /// cannot be bound is left out, and returned with why; the next install tries it again.
+    /// After `shutdown` nothing is bound: it throws.
     public func install(_ table: RouteTable) async throws -> [ListenerSocket: BindFailure] {
         var contexts = tlsContexts
         let installed = try InstalledTable(table: table, stats: stats, contexts: &contexts)
@@ -87,6 +90,8 @@ public actor ProxyServer {
         }
         var failures: [ListenerSocket: BindFailure] = [:]
         for (socket, portTable) in table.sockets.sorted(by: { $0.key < $1.key }) where listeners[socket] == nil {
+            // Checked before each bind: `shutdown` may run while a bind is awaited.
+            guard !stopped else { throw ChannelError.ioOnClosedChannel }
             do {
                 let channel = try await bind(socket, isTLS: portTable.isTLS)
                 listeners[socket] = (channel, portTable.isTLS)
@@ -127,6 +132,7 @@ public actor ProxyServer {
 
     /// Closes every socket and stops the event loops.
     public func shutdown() async throws {
+        stopped = true
         for (_, listener) in listeners { try? await listener.channel.close() }
         listeners = [:]
         for (_, pool) in pools {

@@ -148,6 +148,30 @@ final class ConformanceEnvironment: Sendable {
         return status
     }
 
+    /// A ListenerSet's computed status.
+    func listenerSetStatus(_ name: String, namespace: String = "gateway-conformance-infra") -> ListenerSetStatus? {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", namespace: namespace, name: name)
+        guard case .listenerSet(let status)? = output.typedStatuses[reference] else { return nil }
+        return status
+    }
+
+    /// The conditions of an HTTPRoute's computed status for the parent named `parent` (of `kind`).
+    func routeConditions(
+        _ name: String, namespace: String = "gateway-conformance-infra", parent: String, kind: String = "Gateway"
+    ) -> [String: (status: String, reason: String)] {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: namespace, name: name)
+        var result: [String: (status: String, reason: String)] = [:]
+        for entry in output.statuses[reference]?.objectValue?["parents"]?.arrayValue ?? [] {
+            let parentRef = entry["parentRef"]
+            guard parentRef?["name"]?.stringValue == parent, (parentRef?["kind"]?.stringValue ?? "Gateway") == kind else { continue }
+            for condition in entry["conditions"]?.arrayValue ?? [] {
+                guard let object = condition.objectValue, let type = object["type"]?.stringValue else { continue }
+                result[type] = (object["status"]?.stringValue ?? "", object["reason"]?.stringValue ?? "")
+            }
+        }
+        return result
+    }
+
     /// The conditions of one parent in an HTTPRoute's computed status.
     func routeConditions(_ name: String, namespace: String = "gateway-conformance-infra") -> [String: (status: String, reason: String)] {
         let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: namespace, name: name)

@@ -31,12 +31,21 @@ public struct GatewaySpec: Codable, Sendable, Hashable {
     public var listeners: [Listener]
     public var addresses: [GatewayAddress]?
     public var infrastructure: JSONValue?
-    public var allowedListeners: JSONValue?
+    public var allowedListeners: AllowedListeners?
     public var tls: JSONValue?
 
     public init(gatewayClassName: String, listeners: [Listener]) {
         self.gatewayClassName = gatewayClassName
         self.listeners = listeners
+    }
+}
+
+/// Which namespaces' ListenerSets may attach to a Gateway: None (the default), Same, All, Selector.
+public struct AllowedListeners: Codable, Sendable, Hashable {
+    public var namespaces: Listener.AllowedRoutes.Namespaces?
+
+    public init(namespaces: Listener.AllowedRoutes.Namespaces? = nil) {
+        self.namespaces = namespaces
     }
 }
 
@@ -79,9 +88,14 @@ public struct Listener: Codable, Sendable, Hashable {
         public var kinds: [RouteGroupKind]?
 
         public struct Namespaces: Codable, Sendable, Hashable {
-            /// All, Selector or Same.
+            /// All, Selector or Same (and None, for `allowedListeners`).
             public var from: String?
             public var selector: LabelSelector?
+
+            public init(from: String? = nil, selector: LabelSelector? = nil) {
+                self.from = from
+                self.selector = selector
+            }
         }
     }
 }
@@ -142,8 +156,9 @@ public struct ReferenceGrantSpec: Codable, Sendable, Hashable {
 }
 
 extension GatewayStatus {
-    public init(addresses: [GatewayAddress]? = nil, conditions: [Condition], listeners: [ListenerStatus]) {
+    public init(addresses: [GatewayAddress]? = nil, conditions: [Condition], listeners: [ListenerStatus], attachedListenerSets: Int? = nil) {
         self.addresses = addresses
+        self.attachedListenerSets = attachedListenerSets
         self.conditions = conditions
         self.listeners = listeners
     }
@@ -162,5 +177,42 @@ extension GatewayClassStatus {
     public init(conditions: [Condition], supportedFeatures: [SupportedFeature]? = nil) {
         self.conditions = conditions
         self.supportedFeatures = supportedFeatures
+    }
+}
+
+public typealias ListenerSet = Resource<ListenerSetSpec, ListenerSetStatus>
+
+/// Listeners for the Gateway `parentRef` names, merged into its own after them.
+public struct ListenerSetSpec: Codable, Sendable, Hashable {
+    public var parentRef: ParentGatewayReference
+    public var listeners: [Listener]
+
+    public init(parentRef: ParentGatewayReference, listeners: [Listener]) {
+        self.parentRef = parentRef
+        self.listeners = listeners
+    }
+
+    public struct ParentGatewayReference: Codable, Sendable, Hashable {
+        public var group: String?
+        public var kind: String?
+        public var name: String
+        public var namespace: String?
+
+        public init(group: String? = nil, kind: String? = nil, name: String, namespace: String? = nil) {
+            self.group = group
+            self.kind = kind
+            self.name = name
+            self.namespace = namespace
+        }
+    }
+}
+
+public struct ListenerSetStatus: Codable, Sendable, Hashable {
+    public var conditions: [Condition]?
+    public var listeners: [GatewayStatus.ListenerStatus]?
+
+    public init(conditions: [Condition], listeners: [GatewayStatus.ListenerStatus]) {
+        self.conditions = conditions
+        self.listeners = listeners
     }
 }

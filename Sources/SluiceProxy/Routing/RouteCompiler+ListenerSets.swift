@@ -1,0 +1,98 @@
+import SluiceModel
+
+extension CompilationState {
+    /// `listeners` keys of ListenerSets: apart from Gateways' `namespace/name`, and after them when sorted.
+    static func listenerSetKey(namespace: String, name: String) -> String { "~ListenerSet \(namespace)/\(name)" }
+
+    static func listenerSetKey(_ set: ListenerSet) -> String {
+        listenerSetKey(namespace: set.metadata.namespace ?? "default", name: set.metadata.name)
+    }
+
+    /// Attaches each ListenerSet whose parent is one of `gateways` and which that Gateway's
+    /// `allowedListeners` lets in. The Gateway then has its own listeners followed by the sets',
+    /// oldest set first (then by namespace/name), as the spec orders them; a set's listener on a
+    /// port an earlier listener of the list already has with another protocol, or with the same
+    /// hostname, conflicts and is not served. A set whose parent is not this controller's is left alone.
+    mutating func attachListenerSets(to gateways: [Gateway]) {
+        let byKey = Dictionary(gateways.map { (Self.gatewayKey($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let ordered = input.listenerSets.sorted {
+            ($0.metadata.creationTimestamp ?? "", Self.listenerSetKey($0)) < ($1.metadata.creationTimestamp ?? "", Self.listenerSetKey($1))
+        }
+        for set in ordered {
+            let namespace = set.metadata.namespace ?? "default"
+            let setKey = Self.listenerSetKey(set)
+            let parent = set.spec.parentRef
+            guard (parent.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup, (parent.kind ?? "Gateway") == "Gateway",
+                let gateway = byKey["\(parent.namespace ?? namespace)/\(parent.name)"]
+            else { continue }
+            let gatewayKey = Self.gatewayKey(gateway)
+            let generation = set.metadata.generation
+            func refused(_ reason: String, _ message: String) {
+                listenerSetConditions[setKey] = [
+                    condition("Accepted", false, reason, message, generation), condition("Programmed", false, reason, message, generation),
+                ]
+            }
+            if case .unsupported = placements[gatewayKey] {
+                refused("ParentNotAccepted", "Gateway \(gatewayKey) is not accepted")
+                continue
+            }
+            guard allowsListenerSets(of: gateway, from: namespace) else {
+                refused("NotAllowed", "the allowedListeners of Gateway \(gatewayKey) do not admit ListenerSets from namespace \(namespace)")
+                continue
+            }
+            var states = listenerStates(set.spec.listeners, gatewayKey: gatewayKey, namespace: namespace, generation: generation, kind: "ListenerSet")
+            let earlier = (listeners[gatewayKey] ?? []) + attachedListenerSets[gatewayKey, default: []].flatMap { listeners[Self.listenerSetKey($0)] ?? [] }
+            for index in states.indices where states[index].valid {
+                let listener = states[index]
+                let before = earlier + states[..<index]
+                guard let other = before.first(where: { $0.valid && $0.spec.port == listener.spec.port && ($0.spec.protocol != listener.spec.protocol || $0.hostname == listener.hostname) })
+                else { continue }
+                let reason = other.spec.protocol != listener.spec.protocol ? "ProtocolConflict" : "HostnameConflict"
+                let message = "listener \(other.spec.name) before it has port \(listener.spec.port)"
+                    + (reason == "ProtocolConflict" ? " with protocol \(other.spec.protocol)" : " and the same hostname")
+                states[index].valid = false
+                states[index].conditions = states[index].conditions.map { condition in
+                    switch condition.type {
+                    case "Accepted", "Programmed": condition.changed(to: false, reason: reason, message: message)
+                    case "Conflicted": condition.changed(to: true, reason: reason, message: message)
+                    default: condition
+                    }
+                }
+            }
+            listeners[setKey] = states
+            if states.contains(where: \.valid) {
+                attachedListenerSets[gatewayKey, default: []].append(set)
+                listenerSetConditions[setKey] = [
+                    condition("Accepted", true, "Accepted", "attached to Gateway \(gatewayKey)", generation),
+                    condition("Programmed", true, "Programmed", "listeners programmed", generation),
+                ]
+            } else {
+                refused("ListenersNotValid", "no listener of this ListenerSet is valid")
+            }
+        }
+    }
+
+    /// `allowedListeners.namespaces`: None (the default), Same, All, or Selector on the namespace's labels.
+    func allowsListenerSets(of gateway: Gateway, from namespace: String) -> Bool {
+        let allowed = gateway.spec.allowedListeners?.namespaces
+        switch allowed?.from ?? "None" {
+        case "All": return true
+        case "Same": return namespace == (gateway.metadata.namespace ?? "default")
+        case "Selector":
+            guard let selector = allowed?.selector else { return false }
+            let labels = input.namespaces.first { $0.metadata.name == namespace }?.metadata.labels ?? [:]
+            return selector.matches(labels)
+        default: return false
+        }
+    }
+
+    /// The status of every ListenerSet attached, or refused, above.
+    mutating func recordListenerSetStatuses() {
+        for set in input.listenerSets {
+            let setKey = Self.listenerSetKey(set)
+            guard let conditions = listenerSetConditions[setKey] else { continue }
+            let status = ListenerSetStatus(conditions: conditions, listeners: (listeners[setKey] ?? []).map(\.status))
+            record(.listenerSet(status), for: reference(set, kind: "ListenerSet"))
+        }
+    }
+}
