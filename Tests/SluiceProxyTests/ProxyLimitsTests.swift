@@ -144,14 +144,7 @@ struct ProxyLimitsTests {
         try await client.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: \(total)\r\n\r\n")
         // The client writes 96 MiB; what gets out of it is what the sockets between hold, not the
         // whole body into the proxy's memory.
-        let written = NIOLockedValueBox(0)
-        let channel = client.channel
-        let chunk = ByteBuffer(repeating: UInt8(ascii: "z"), count: 64 * 1024)
-        try await channel.eventLoop.submit {
-            for _ in 0..<(total / chunk.readableBytes) {
-                channel.writeAndFlush(chunk).whenSuccess { written.withLockedValue { $0 += chunk.readableBytes } }
-            }
-        }.get()
+        let written = try await flood(client.channel, bytes: total)
         try await Task.sleep(for: .seconds(2))
         let out = written.withLockedValue { $0 }
         #expect(out < total / 2, "the client got \(out) of \(total) bytes out to an upstream that reads nothing")

@@ -105,14 +105,7 @@ struct ProxyWebSocketTests {
         try await client.send(Self.handshake)
         #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(5)))
         // The client writes 96 MiB; what gets out of it is what the sockets between hold.
-        let written = NIOLockedValueBox(0)
-        let channel = client.channel
-        let chunk = ByteBuffer(repeating: UInt8(ascii: "y"), count: 64 * 1024)
-        try await channel.eventLoop.submit {
-            for _ in 0..<(96 * 16) {
-                channel.writeAndFlush(chunk).whenSuccess { written.withLockedValue { $0 += chunk.readableBytes } }
-            }
-        }.get()
+        let written = try await flood(client.channel, bytes: 96 * 1024 * 1024)
         try await Task.sleep(for: .seconds(2))
         let out = written.withLockedValue { $0 }
         #expect(out < 48 * 1024 * 1024, "the client got \(out) bytes out to an upstream that reads nothing")

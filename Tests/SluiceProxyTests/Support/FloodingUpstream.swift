@@ -188,3 +188,16 @@ private final class Staller: ChannelInboundHandler {
         }
     }
 }
+
+/// Queues `total` bytes (a multiple of 64 KiB) on a client's `channel` at once; the box counts
+/// those the socket has taken, which is all a peer that stops reading lets out.
+func flood(_ channel: any Channel, bytes total: Int) async throws -> NIOLockedValueBox<Int> {
+    let written = NIOLockedValueBox(0)
+    let chunk = ByteBuffer(repeating: UInt8(ascii: "y"), count: 64 * 1024)
+    try await channel.eventLoop.submit {
+        for _ in 0..<(total / chunk.readableBytes) {
+            channel.writeAndFlush(chunk).whenSuccess { written.withLockedValue { $0 += chunk.readableBytes } }
+        }
+    }.get()
+    return written
+}
