@@ -24,6 +24,7 @@ extension RouteCompiler.Output {
     public func marking(unbound failures: [ListenerSocket: BindFailure]) -> RouteCompiler.Output {
         guard !failures.isEmpty else { return self }
         var result = self
+        let unusable = Set(failures.filter { $0.value.addressNotAvailable }.compactMap(\.key.address))
         for (reference, byName) in listenerSockets {
             guard case .gateway(var status)? = typedStatuses[reference], var listeners = status.listeners else { continue }
             var addressNotAvailable: BindFailure?
@@ -40,7 +41,6 @@ extension RouteCompiler.Output {
                 }
             }
             status.listeners = listeners
-            let unusable = Set(failures.filter { $0.value.addressNotAvailable }.compactMap(\.key.address))
             status.addresses = status.addresses?.filter { !unusable.contains($0.value ?? "") }
             if status.addresses?.isEmpty == true { status.addresses = nil }
             let anyProgrammed = listeners.contains { listener in

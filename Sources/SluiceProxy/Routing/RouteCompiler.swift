@@ -127,8 +127,7 @@ struct CompilationState {
         var groups: [ListenerSocket: [(hostname: Hostname?, listeners: [ListenerState])]] = [:]
         for (_, ownListeners) in listeners.sorted(by: { $0.key < $1.key }) {
             for listener in ownListeners where listener.valid {
-                for address in (placements[listener.gatewayKey] ?? .shared).addresses {
-                    let socket = ListenerSocket(address: address, port: listener.spec.port)
+                for socket in sockets(of: listener) {
                     var shared = groups[socket] ?? []
                     if let index = shared.firstIndex(where: { $0.hostname == listener.hostname }) {
                         shared[index].listeners.append(listener)
@@ -188,17 +187,18 @@ struct CompilationState {
             lastTransitionTime: now, reason: reason, message: message)
     }
 
+    /// Where a listener is served: its port at each address of its Gateway.
+    func sockets(of listener: ListenerState) -> [ListenerSocket] {
+        (placements[listener.gatewayKey] ?? .shared).addresses.map { ListenerSocket(address: $0, port: listener.spec.port) }
+    }
+
     /// The sockets of each valid listener, by Gateway and listener name.
     func listenerSockets() -> [ObjectReference: [String: [ListenerSocket]]] {
         var result: [ObjectReference: [String: [ListenerSocket]]] = [:]
         for gateway in input.gateways {
-            let key = Self.gatewayKey(gateway)
-            guard let states = listeners[key] else { continue }
-            let addresses = (placements[key] ?? .shared).addresses
+            guard let states = listeners[Self.gatewayKey(gateway)] else { continue }
             var byName: [String: [ListenerSocket]] = [:]
-            for state in states where state.valid {
-                byName[state.spec.name] = addresses.map { ListenerSocket(address: $0, port: state.spec.port) }
-            }
+            for state in states where state.valid { byName[state.spec.name] = sockets(of: state) }
             result[reference(gateway, kind: "Gateway")] = byName
         }
         return result

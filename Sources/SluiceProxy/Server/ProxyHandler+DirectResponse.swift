@@ -22,7 +22,7 @@ extension ProxyHandler {
             break
         }
         // A 204 has no body, and so no Content-Length (RFC 9110 8.6).
-        if case .preflight = response {} else {
+        if status != .noContent {
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             headers.add(name: "content-length", value: String(body.utf8.count))
         }
