@@ -29,12 +29,16 @@ extension CanaryEndToEnd {
             #expect(abs(Double(green) - mean) <= 3 * sigma, "green \(green) of \(total), expected \(mean) ± \(3 * sigma) at \(weights)", sourceLocation: sourceLocation)
         }
 
-        @Test("a healthy green goes 10 → 50 → 100, and the traffic follows each step's weights")
-        func healthyPromotion() async throws {
+        @Test(
+            "a healthy green goes 10 → 50 → 100, and the traffic follows each step's weights",
+            arguments: [false, true])
+        func healthyPromotion(viaListenerSet: Bool) async throws {
             // A step passes on evidence, not only time: 30 samples, mostly green's share of the
             // traffic (probes every 250 ms add few), so each step carries enough requests to measure
-            // the split however busy the machine is.
-            let harness = try await RolloutHarness.start(options: .init(interval: "1500ms", every: "250ms", maxLatency: "5s", minRequests: 30))
+            // the split however busy the machine is. Through a ListenerSet, the probes go to the
+            // set's listener, at its Gateway's socket.
+            let harness = try await RolloutHarness.start(
+                options: .init(interval: "1500ms", every: "250ms", maxLatency: "5s", minRequests: 30, viaListenerSet: viaListenerSet))
             let controller = harness.makeController()
             await harness.commit("main@sha1:r1", blue: 100, green: 0)
             let running = Task { try await controller.run() }

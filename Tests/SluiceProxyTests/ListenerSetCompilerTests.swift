@@ -120,6 +120,52 @@ struct ListenerSetCompilerTests {
         #expect(served.allSatisfy { $0.gateways == ["apps/gw"] })
     }
 
+    @Test("a Gateway's own listeners conflict as a set's do: HTTPS on the port of an HTTP listener before it is ProtocolConflict, not served")
+    func gatewayOwnConflicts() throws {
+        let https = try JSONDecoder().decode(Listener.self, from: Data(#"""
+            {"name": "https-on-80", "hostname": "secure.test", "port": 80, "protocol": "HTTPS",
+             "tls": {"mode": "Terminate", "certificateRefs": [{"name": "cert"}]}}
+            """#.utf8))
+        let output = Self.compile(
+            [Self.gateway(from: nil, listeners: [Listener(name: "http", hostname: "gw.test", port: 80, protocol: "HTTP"), https])], [],
+            secrets: [try TestCertificates.secret(name: "cert", namespace: "apps")])
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "apps", name: "gw")
+        guard case .gateway(let status)? = output.typedStatuses[reference] else {
+            Issue.record("no Gateway status")
+            return
+        }
+        func listener(_ name: String, _ type: String) -> (String, String)? {
+            status.listeners?.first { $0.name == name }?.conditions.first { $0.type == type }.map { ($0.status, $0.reason) }
+        }
+        #expect(listener("http", "Conflicted")! == ("False", "NoConflicts"))
+        #expect(listener("https-on-80", "Conflicted")! == ("True", "ProtocolConflict"))
+        #expect(listener("https-on-80", "Programmed")! == ("False", "ProtocolConflict"))
+        #expect(status.conditions?.first { $0.type == "Programmed" }?.status == "True", "the first listener still serves")
+        let served = output.table.sockets[ListenerSocket(port: 80)]
+        #expect(served?.listeners.map(\.name) == ["http"])
+        #expect(served?.listeners.allSatisfy { $0.certificate == nil } == true, "the port is not a TLS port")
+    }
+
+    @Test("a ListenerSet's listener whose socket could not be bound: PortUnavailable in the set's status, the set not Programmed")
+    func unbound() throws {
+        let output = Self.compile(
+            [Self.gateway(from: "Same")],
+            [Self.set("s", listeners: [Listener(name: "admin", hostname: "admin.test", port: 9090, protocol: "HTTP")])])
+        #expect(Self.condition(Self.status(output, "s"), "Programmed")! == ("True", "Programmed"))
+        let marked = output.marking(unbound: [ListenerSocket(port: 9090): BindFailure(message: "port 9090 is in use", addressNotAvailable: false)])
+        let status = Self.status(marked, "s")
+        #expect(Self.listenerCondition(status, "admin", "Accepted")! == ("False", "PortUnavailable"))
+        #expect(Self.listenerCondition(status, "admin", "Programmed")! == ("False", "Invalid"))
+        #expect(Self.condition(status, "Programmed")! == ("False", "Invalid"))
+        #expect(Self.condition(status, "Accepted")! == ("True", "Accepted"))
+        let gateway = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "apps", name: "gw")
+        guard case .gateway(let gatewayStatus)? = marked.typedStatuses[gateway] else {
+            Issue.record("no Gateway status")
+            return
+        }
+        #expect(gatewayStatus.conditions?.first { $0.type == "Programmed" }?.status == "True", "its own listener on port 80 is bound")
+    }
+
     @Test("a ListenerSet of a Gateway with an unsupported address is ParentNotAccepted; one of another controller's Gateway gets no status")
     func parents() throws {
         var unsupported = Self.gateway(from: "All")

@@ -130,23 +130,38 @@ extension CanaryController {
     }
 
     /// The proxy listener a probe goes to: `request.port`, else the listener the route's first
-    /// Gateway parent names (sectionName, port), else the Gateway's first HTTP (or HTTPS) listener.
-    /// Looked up again every few seconds, so a changed Gateway is followed.
+    /// Gateway or ListenerSet parent names (sectionName, port), else that parent's first HTTP (or
+    /// HTTPS) listener. A ListenerSet's listeners are served at its parent Gateway's address.
+    /// Looked up again every few seconds, so a changed Gateway or ListenerSet is followed.
     func endpoint(for due: DueProbe) async throws -> ProbeEndpoint {
         let now = clock.now
         if let cached = tracked[due.key]?.endpoints[due.probe.name], cached.until > now { return cached.endpoint }
         guard let routeReference = tracked[due.key]?.route else { throw ProbeSetupError(message: "\(due.key) is not synced yet") }
         let route = try await cluster.get(routeReference)
         let parents = route[FieldPath(parsing: "spec.parentRefs")]?.arrayValue ?? []
-        guard let parent = parents.first(where: { ($0["kind"]?.stringValue ?? "Gateway") == "Gateway" }),
-              let gatewayName = parent["name"]?.stringValue
-        else { throw ProbeSetupError(message: "\(routeReference) has no Gateway in spec.parentRefs") }
-        let gatewayReference = ObjectReference(
-            apiVersion: "\(GatewayAPI.group)/v1", kind: "Gateway",
-            namespace: parent["namespace"]?.stringValue ?? routeReference.namespace ?? due.key.namespace, name: gatewayName)
-        let gateway = try await cluster.get(gatewayReference)
+        guard let parent = parents.first(where: { parent in
+                (parent["group"]?.stringValue ?? GatewayAPI.group) == GatewayAPI.group
+                    && ["Gateway", "ListenerSet"].contains(parent["kind"]?.stringValue ?? "Gateway")
+            }),
+            let parentName = parent["name"]?.stringValue
+        else { throw ProbeSetupError(message: "\(routeReference) has no Gateway or ListenerSet in spec.parentRefs") }
+        let parentKind = parent["kind"]?.stringValue ?? "Gateway"
+        let parentReference = ObjectReference(
+            apiVersion: "\(GatewayAPI.group)/v1", kind: parentKind,
+            namespace: parent["namespace"]?.stringValue ?? routeReference.namespace ?? due.key.namespace, name: parentName)
+        let listenersOwner = try await cluster.get(parentReference)
+        var gatewayReference = parentReference
+        if parentKind == "ListenerSet" {
+            guard let gatewayName = listenersOwner[FieldPath(parsing: "spec.parentRef.name")]?.stringValue else {
+                throw ProbeSetupError(message: "\(parentReference) has no spec.parentRef")
+            }
+            gatewayReference = ObjectReference(
+                apiVersion: "\(GatewayAPI.group)/v1", kind: "Gateway",
+                namespace: listenersOwner[FieldPath(parsing: "spec.parentRef.namespace")]?.stringValue ?? parentReference.namespace,
+                name: gatewayName)
+        }
         let request = due.probe.request
-        let listeners = (gateway[FieldPath(parsing: "spec.listeners")]?.arrayValue ?? []).filter { listener in
+        let listeners = (listenersOwner[FieldPath(parsing: "spec.listeners")]?.arrayValue ?? []).filter { listener in
             let proto = listener["protocol"]?.stringValue ?? ""
             let port = listener["port"]?.integerValue.map { Int($0) }
             guard proto == "HTTP" || proto == "HTTPS" else { return false }
@@ -157,7 +172,7 @@ extension CanaryController {
             return true
         }
         guard let listener = listeners.first, let listenerPort = listener["port"]?.integerValue.map({ Int($0) }) else {
-            throw ProbeSetupError(message: "no HTTP or HTTPS listener of \(gatewayReference) matches the probe and \(routeReference)")
+            throw ProbeSetupError(message: "no HTTP or HTTPS listener of \(parentReference) matches the probe and \(routeReference)")
         }
         guard let (address, port) = await target.socket(gatewayReference, listenerPort) else {
             throw ProbeSetupError(message: "listener port \(listenerPort) of \(gatewayReference) is not served by the proxy")

@@ -42,23 +42,7 @@ extension CompilationState {
             }
             var states = listenerStates(set.spec.listeners, gatewayKey: gatewayKey, namespace: namespace, generation: generation, kind: "ListenerSet")
             let earlier = (listeners[gatewayKey] ?? []) + attachedListenerSets[gatewayKey, default: []].flatMap { listeners[Self.listenerSetKey($0)] ?? [] }
-            for index in states.indices where states[index].valid {
-                let listener = states[index]
-                let before = earlier + states[..<index]
-                guard let other = before.first(where: { $0.valid && $0.spec.port == listener.spec.port && ($0.spec.protocol != listener.spec.protocol || $0.hostname == listener.hostname) })
-                else { continue }
-                let reason = other.spec.protocol != listener.spec.protocol ? "ProtocolConflict" : "HostnameConflict"
-                let message = "listener \(other.spec.name) before it has port \(listener.spec.port)"
-                    + (reason == "ProtocolConflict" ? " with protocol \(other.spec.protocol)" : " and the same hostname")
-                states[index].valid = false
-                states[index].conditions = states[index].conditions.map { condition in
-                    switch condition.type {
-                    case "Accepted", "Programmed": condition.changed(to: false, reason: reason, message: message)
-                    case "Conflicted": condition.changed(to: true, reason: reason, message: message)
-                    default: condition
-                    }
-                }
-            }
+            Self.markConflicts(in: &states, after: earlier)
             listeners[setKey] = states
             if states.contains(where: \.valid) {
                 attachedListenerSets[gatewayKey, default: []].append(set)
@@ -68,6 +52,31 @@ extension CompilationState {
                 ]
             } else {
                 refused("ListenersNotValid", "no listener of this ListenerSet is valid")
+            }
+        }
+    }
+
+    /// Marks each valid listener of `states` that shares its port with a valid listener before it
+    /// (in `earlier`, then in `states`) and either has another protocol (ProtocolConflict) or the
+    /// same hostname (HostnameConflict): Conflicted, not Accepted nor Programmed, and not served.
+    /// The first listener keeps the port, as the spec orders a Gateway's listeners before its
+    /// ListenerSets' and the sets by age.
+    static func markConflicts(in states: inout [ListenerState], after earlier: [ListenerState]) {
+        for index in states.indices where states[index].valid {
+            let listener = states[index]
+            let before = earlier + states[..<index]
+            guard let other = before.first(where: { $0.valid && $0.spec.port == listener.spec.port && ($0.spec.protocol != listener.spec.protocol || $0.hostname == listener.hostname) })
+            else { continue }
+            let reason = other.spec.protocol != listener.spec.protocol ? "ProtocolConflict" : "HostnameConflict"
+            let message = "listener \(other.spec.name) before it has port \(listener.spec.port)"
+                + (reason == "ProtocolConflict" ? " with protocol \(other.spec.protocol)" : " and the same hostname")
+            states[index].valid = false
+            states[index].conditions = states[index].conditions.map { condition in
+                switch condition.type {
+                case "Accepted", "Programmed": condition.changed(to: false, reason: reason, message: message)
+                case "Conflicted": condition.changed(to: true, reason: reason, message: message)
+                default: condition
+                }
             }
         }
     }

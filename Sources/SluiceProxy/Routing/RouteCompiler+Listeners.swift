@@ -2,12 +2,14 @@ import Foundation
 import SluiceModel
 
 extension CompilationState {
-    /// Checks each listener of a Gateway: protocol, route kinds, TLS certificates.
+    /// Checks each listener of a Gateway: protocol, route kinds, TLS certificates, conflicts on a port.
     mutating func compileListeners(of gateway: Gateway) {
         let key = Self.gatewayKey(gateway)
-        listeners[key] = listenerStates(
+        var states = listenerStates(
             gateway.spec.listeners, gatewayKey: key, namespace: gateway.metadata.namespace ?? "default",
             generation: gateway.metadata.generation, kind: "Gateway")
+        Self.markConflicts(in: &states, after: [])
+        listeners[key] = states
     }
 
     /// The listeners a Gateway or a ListenerSet (`kind`, in `namespace`) declares for the Gateway `gatewayKey`.

@@ -21,7 +21,7 @@ public struct RouteCompiler: Sendable {
         public var table: RouteTable
         /// The status each GatewayClass, Gateway, ListenerSet and HTTPRoute should have, as typed values.
         public var typedStatuses: [ObjectReference: ComputedStatus]
-        /// The sockets each Gateway's listeners (by name) are served on, for `marking(unbound:)`.
+        /// The sockets each Gateway's and ListenerSet's listeners (by name) are served on, for `marking(unbound:)`.
         public var listenerSockets: [ObjectReference: [String: [ListenerSocket]]] = [:]
 
         /// The `status` of each object as JSON, for a writer to patch. HTTPRoute statuses hold only
@@ -192,15 +192,17 @@ struct CompilationState {
         (placements[listener.gatewayKey] ?? .shared).addresses.map { ListenerSocket(address: $0, port: listener.spec.port) }
     }
 
-    /// The sockets of each valid listener, by Gateway and listener name.
+    /// The sockets of each valid listener, by Gateway or ListenerSet and listener name.
     func listenerSockets() -> [ObjectReference: [String: [ListenerSocket]]] {
         var result: [ObjectReference: [String: [ListenerSocket]]] = [:]
-        for gateway in input.gateways {
-            guard let states = listeners[Self.gatewayKey(gateway)] else { continue }
+        func add(_ states: [ListenerState]?, as reference: ObjectReference) {
+            guard let states else { return }
             var byName: [String: [ListenerSocket]] = [:]
             for state in states where state.valid { byName[state.spec.name] = sockets(of: state) }
-            result[reference(gateway, kind: "Gateway")] = byName
+            result[reference] = byName
         }
+        for gateway in input.gateways { add(listeners[Self.gatewayKey(gateway)], as: reference(gateway, kind: "Gateway")) }
+        for set in input.listenerSets { add(listeners[Self.listenerSetKey(set)], as: reference(set, kind: "ListenerSet")) }
         return result
     }
 

@@ -26,6 +26,8 @@ final class RolloutHarness: Sendable {
         var failureLimit = 2
         /// Where the controller POSTs rollbacks.
         var webhook: String?
+        /// The route's parent is a ListenerSet of the Gateway, not the Gateway itself.
+        var viaListenerSet = false
     }
 
     struct State {
@@ -131,6 +133,7 @@ final class RolloutHarness: Sendable {
                 ("gateway.networking.k8s.io/v1", "GatewayClass", nil), ("gateway.networking.k8s.io/v1", "Gateway", "demo"),
                 ("gateway.networking.k8s.io/v1", "HTTPRoute", "demo"), ("v1", "Service", "demo"),
                 ("discovery.k8s.io/v1", "EndpointSlice", "demo"), ("v1", "Namespace", nil),
+                ("gateway.networking.k8s.io/v1", "ListenerSet", "demo"),
             ] as [(String, String, String?)] {
                 let resource = try await cluster.resourceKind(apiVersion: apiVersion, kind: kind)
                 live += try await cluster.list(resource, namespace: namespace, options: ListOptions()).items
@@ -151,6 +154,20 @@ final class RolloutHarness: Sendable {
 
     /// The revision's objects, as `example-repo/base` has them, the backends on loopback.
     func objects(blue blueWeight: Int, green greenWeight: Int) -> [Object] {
+        // Through a ListenerSet, the Gateway's own listener on port 80 serves another hostname.
+        let gatewayListeners = options.viaListenerSet
+            ? "allowedListeners: {namespaces: {from: Same}}\n  listeners:\n  - {name: http, protocol: HTTP, port: 80, hostname: other.example.test}"
+            : "listeners:\n  - {name: http, protocol: HTTP, port: 80}"
+        let listenerSet = options.viaListenerSet ? """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: shop-listeners, namespace: demo}
+            spec:
+              parentRef: {name: edge}
+              listeners: [{name: shop-http, protocol: HTTP, port: 80, hostname: \(Self.host)}]
+            """ : ""
+        let parentRef = options.viaListenerSet ? "{kind: ListenerSet, name: shop-listeners, sectionName: shop-http}" : "{name: edge, sectionName: http}"
         let text = """
             apiVersion: v1
             kind: Namespace
@@ -166,8 +183,8 @@ final class RolloutHarness: Sendable {
             metadata: {name: edge, namespace: demo}
             spec:
               gatewayClassName: sluice
-              listeners:
-              - {name: http, protocol: HTTP, port: 80}
+              \(gatewayListeners)
+            \(listenerSet)
             ---
             apiVersion: v1
             kind: Service
@@ -205,7 +222,7 @@ final class RolloutHarness: Sendable {
             kind: HTTPRoute
             metadata: {name: shop, namespace: demo}
             spec:
-              parentRefs: [{name: edge, sectionName: http}]
+              parentRefs: [\(parentRef)]
               hostnames: [\(Self.host)]
               rules:
               - matches: [{path: {type: PathPrefix, value: /}}]
