@@ -70,17 +70,20 @@ struct NameReferences {
         return rules
     }()
 
-    /// Sluice's Gateway API rules (docs/rendering.md): parentRefs to Gateways, backendRefs and
-    /// mirror backends to Services, certificateRefs to Secrets, ReferenceGrant `to` names.
+    /// Sluice's Gateway API rules (docs/rendering.md): parentRefs to Gateways and ListenerSets,
+    /// a ListenerSet's parentRef to its Gateway, backendRefs and mirror backends to Services,
+    /// certificateRefs to Secrets, ReferenceGrant `to` names.
     static let gatewayAPI: [Rule] = {
         let routes: Set<String> = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]
         let gateway = "gateway.networking.k8s.io"
         var rules = [
             Rule(target: "Gateway", targetGroup: gateway, referrers: routes, path: ["spec", "parentRefs[]", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
+            Rule(target: "ListenerSet", targetGroup: gateway, referrers: routes, path: ["spec", "parentRefs[]", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
+            Rule(target: "Gateway", targetGroup: gateway, referrers: ["ListenerSet"], path: ["spec", "parentRef", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
             Rule(target: "Service", targetGroup: "", referrers: routes, path: ["spec", "rules[]", "backendRefs[]", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
             Rule(target: "Service", targetGroup: "", referrers: ["HTTPRoute", "GRPCRoute"], path: ["spec", "rules[]", "filters[]", "requestMirror", "backendRef", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
             Rule(target: "Service", targetGroup: "", referrers: ["HTTPRoute"], path: ["spec", "rules[]", "backendRefs[]", "filters[]", "requestMirror", "backendRef", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
-            Rule(target: "Secret", targetGroup: "", referrers: ["Gateway"], path: ["spec", "listeners[]", "tls", "certificateRefs[]", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
+            Rule(target: "Secret", targetGroup: "", referrers: ["Gateway", "ListenerSet"], path: ["spec", "listeners[]", "tls", "certificateRefs[]", "name"], itemKind: true, itemNamespace: true, itemGroup: true),
         ]
         for kind in ["Service", "Secret", "Gateway"] {
             rules.append(Rule(target: kind, targetGroup: kind == "Gateway" ? gateway : "", referrers: ["ReferenceGrant"], path: ["spec", "to[]", "name"], itemKind: true, itemGroup: true))
@@ -147,7 +150,7 @@ struct NameReferences {
             if kind != rule.target { return nil }
         }
         if rule.itemGroup, let item {
-            let group = item["group"]?.stringValue ?? (rule.target == "Gateway" ? "gateway.networking.k8s.io" : "")
+            let group = item["group"]?.stringValue ?? rule.targetGroup
             if group != rule.targetGroup { return nil }
         }
         var namespace = referrerNamespace
@@ -168,9 +171,16 @@ struct NameReferences {
         switch rule.path.first {
         case "roleRef", "subjects[]": return ""
         default:
-            // Gateway API: parentRefs default to Gateway, backendRefs to Service, certificateRefs to Secret.
-            return rule.target
+            // Gateway API: parentRefs default to Gateway (a ListenerSet is named by kind),
+            // backendRefs to Service, certificateRefs to Secret.
+            return Self.isParentReference(rule) ? "Gateway" : rule.target
         }
+    }
+
+    /// A route's `parentRefs` or a ListenerSet's `parentRef`: kind Gateway and the Gateway API
+    /// group unless the reference says otherwise.
+    private static func isParentReference(_ rule: Rule) -> Bool {
+        rule.path.count > 1 && (rule.path[1] == "parentRefs[]" || rule.path[1] == "parentRef")
     }
 
     /// Walks `path`, calling `rename` on each string found; true when anything changed.
