@@ -153,11 +153,11 @@ struct GatewayAddressingTests {
         }
         let shared = features(.init(sharedAddress: "127.0.0.1"))
         #expect(shared == shared.sorted())
-        for name in ["Gateway", "HTTPRoute", "ReferenceGrant", "HTTPRouteCORS", "GatewayStaticAddresses", "GatewayAddressEmpty"] {
+        for name in ["Gateway", "HTTPRoute", "ReferenceGrant", "HTTPRouteCORS", "GatewayStaticAddresses", "GatewayAddressEmpty", "HTTPRouteBackendProtocolH2C"] {
             #expect(shared.contains(name), "\(name)")
         }
         #expect(shared.contains("ListenerSet"))
-        for name in ["HTTPRouteRetry", "HTTPRouteBackendProtocolH2C"] { #expect(!shared.contains(name), "\(name)") }
+        for name in ["HTTPRouteRetry", "HTTPRouteRetryBackendTimeout"] { #expect(!shared.contains(name), "\(name)") }
         #expect(!features(.init(sharedAddress: nil)).contains("GatewayAddressEmpty"))
         #expect(features(.init(sharedAddress: nil, pool: ["127.0.1.1"])).contains("GatewayAddressEmpty"))
     }

@@ -114,11 +114,12 @@ extension CompilationState {
             backendSlots[key] = slot
         }
         var endpoints: [Endpoint] = []
+        let wireProtocol = Endpoint.WireProtocol(appProtocol: servicePort.appProtocol)
         for slice in input.endpointSlices
         where (slice.metadata.namespace ?? "default") == namespace && slice.metadata.labels?[EndpointSlice.serviceNameLabel] == ref.name {
             guard let slicePort = slice.ports?.first(where: { ($0.name ?? "") == (servicePort.name ?? "") })?.port else { continue }
             for endpoint in slice.endpoints ?? [] where endpoint.conditions?.ready != false {
-                for address in endpoint.addresses { endpoints.append(Endpoint(host: address, port: slicePort)) }
+                for address in endpoint.addresses { endpoints.append(Endpoint(host: address, port: slicePort, wireProtocol: wireProtocol)) }
             }
         }
         return .success(ResolvedBackend(key: key, endpoints: endpoints, slot: slot))

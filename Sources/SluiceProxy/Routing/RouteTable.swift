@@ -336,11 +336,25 @@ public final class ResolvedBackend: Sendable {
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// How requests reach it: its Service port's `appProtocol` says.
+    public var wireProtocol: WireProtocol
     public var description: String { "\(host):\(port)" }
 
-    public init(host: String, port: Int) {
+    /// HTTP/1.1, or HTTP/2 over cleartext with prior knowledge (`appProtocol: kubernetes.io/h2c`).
+    public enum WireProtocol: Sendable, Hashable {
+        case http1
+        case h2c
+
+        /// The protocol a Service port's `appProtocol` names (anything else, or none, is HTTP/1.1).
+        public init(appProtocol: String?) {
+            self = appProtocol == "kubernetes.io/h2c" ? .h2c : .http1
+        }
+    }
+
+    public init(host: String, port: Int, wireProtocol: WireProtocol = .http1) {
         self.host = host
         self.port = port
+        self.wireProtocol = wireProtocol
     }
 }
 

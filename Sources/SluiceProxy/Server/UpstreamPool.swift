@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Keep-alive HTTP/1.1 connections to upstream endpoints, owned by one event loop. Downstream
-/// connections on that loop borrow from it, so no lock is taken and bytes never change threads.
+/// Keep-alive HTTP/1.1 connections to upstream endpoints (and HTTP/2 streams to h2c ones),
+/// owned by one event loop. Downstream connections on that loop borrow from it, so no lock is
+/// taken and bytes never change threads.
 final class UpstreamPool {
     let eventLoop: any EventLoop
     let connectTimeout: TimeAmount
@@ -14,6 +15,8 @@ final class UpstreamPool {
     var random: SplitMix64
     /// Flushes made once the loop has handled every event it woke for.
     let flushes: DeferredFlushes
+    /// Connections to endpoints spoken to over HTTP/2 (their streams are never idle here).
+    private let h2c: H2CUpstreams
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount, maxIdlePerEndpoint: Int) {
         self.eventLoop = eventLoop
@@ -21,6 +24,7 @@ final class UpstreamPool {
         self.maxIdlePerEndpoint = maxIdlePerEndpoint
         self.random = SplitMix64(seed: UInt64.random(in: .min ... .max))
         self.flushes = DeferredFlushes(eventLoop: eventLoop)
+        self.h2c = H2CUpstreams(eventLoop: eventLoop, connectTimeout: connectTimeout)
     }
 
     /// An idle connection to `endpoint`, if one is open: the common case, answered without a future.
@@ -41,8 +45,9 @@ final class UpstreamPool {
         return connect(endpoint)
     }
 
-    /// A new connection to `endpoint` (when `takeIdle` had none).
+    /// A new connection to `endpoint` (when `takeIdle` had none); for an h2c endpoint, a new stream.
     func connect(_ endpoint: Endpoint) -> EventLoopFuture<UpstreamConnection> {
+        if endpoint.wireProtocol == .h2c { return h2c.openStream(to: endpoint, idleList: idleList(for: endpoint)) }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
@@ -95,6 +100,7 @@ final class UpstreamPool {
             for connection in list.connections { connection.channel.close(promise: nil) }
             list.connections.removeAll()
         }
+        h2c.closeAll()
     }
 }
 

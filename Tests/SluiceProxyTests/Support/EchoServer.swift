@@ -2,8 +2,10 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
-import SluiceProxy
+
+@testable import SluiceProxy
 
 /// What the echo backend saw, as the conformance suite's echo server reports it.
 struct EchoedRequest: Codable, Sendable {
@@ -14,6 +16,10 @@ struct EchoedRequest: Codable, Sendable {
     var pod: String
     /// Headers in the order received, each as `[name, value]`.
     var headers: [[String]]
+    /// `HTTP/1.1`, or `HTTP/2` for a request on an h2c stream.
+    var version: String = "HTTP/1.1"
+    /// The bytes of the request's body.
+    var bodyLength = 0
 
     /// A header's values in order, joined by commas; names compared case-insensitively.
     func header(_ name: String) -> String? {
@@ -22,7 +28,8 @@ struct EchoedRequest: Codable, Sendable {
     }
 }
 
-/// A real HTTP/1.1 upstream on 127.0.0.1 that answers every request with a JSON description of it.
+/// A real HTTP/1.1 and h2c (prior knowledge, as the suite's echo server on its h2c port) upstream
+/// on 127.0.0.1 that answers every request with a JSON description of it.
 /// `?delay=<duration>` delays the answer; `X-Echo-Set-Header: name:value,...` sets response headers.
 final class EchoServer: Sendable {
     let pod: String
@@ -31,9 +38,12 @@ final class EchoServer: Sendable {
     private let channel: any Channel
     private let received = NIOLockedValueBox<[EchoedRequest]>([])
     private let accepted: NIOLockedValueBox<Int>
-    private let open: NIOLockedValueBox<Int>
+    /// The connections open now.
+    private let open: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
 
-    private init(pod: String, namespace: String, channel: any Channel, accepted: NIOLockedValueBox<Int>, open: NIOLockedValueBox<Int>) {
+    private init(
+        pod: String, namespace: String, channel: any Channel, accepted: NIOLockedValueBox<Int>, open: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+    ) {
         self.accepted = accepted
         self.open = open
         self.pod = pod
@@ -47,21 +57,41 @@ final class EchoServer: Sendable {
     /// Connections accepted so far.
     var connections: Int { accepted.withLockedValue { $0 } }
     /// Connections open now.
-    var openConnections: Int { open.withLockedValue { $0 } }
+    var openConnections: Int { open.withLockedValue { $0.count } }
+
+    /// Closes every connection open now, as a backend restarting does.
+    func dropConnections() async {
+        for connection in open.withLockedValue({ Array($0.values) }) { try? await connection.close() }
+    }
 
     static func start(pod: String, namespace: String) async throws -> EchoServer {
         let box = NIOLockedValueBox<EchoServer?>(nil)
         let accepted = NIOLockedValueBox(0)
-        let open = NIOLockedValueBox(0)
+        let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let channel = try await bindLoopbackServer { channel in
             accepted.withLockedValue { $0 += 1 }
-            open.withLockedValue { $0 += 1 }
-            channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+            open.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+            channel.closeFuture.whenComplete { _ in open.withLockedValue { $0[ObjectIdentifier(channel)] = nil } }
+            let record: @Sendable (EchoedRequest) -> Void = { request in
+                box.withLockedValue { $0?.received.withLockedValue { $0.append(request) } }
+            }
             return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                try channel.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace) { request in
-                    box.withLockedValue { $0?.received.withLockedValue { $0.append(request) } }
-                })
+                let detector = CleartextProtocolDetector(timeout: .seconds(60)) { detected, context in
+                    let pipeline = context.pipeline.syncOperations
+                    switch detected {
+                    case .http1:
+                        try pipeline.configureHTTPServerPipeline()
+                        try pipeline.addHandler(EchoHandler(pod: pod, namespace: namespace, record: record))
+                    case .http2:
+                        _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()) { stream in
+                            stream.eventLoop.makeCompletedFuture {
+                                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                                try stream.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace, record: record))
+                            }
+                        }
+                    }
+                }
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(detector))
             }
         }
         let server = EchoServer(pod: pod, namespace: namespace, channel: channel, accepted: accepted, open: open)
@@ -82,6 +112,7 @@ private final class EchoHandler: ChannelInboundHandler {
     let namespace: String
     let record: @Sendable (EchoedRequest) -> Void
     private var head: HTTPRequestHead?
+    private var bodyLength = 0
 
     init(pod: String, namespace: String, record: @escaping @Sendable (EchoedRequest) -> Void) {
         self.pod = pod
@@ -91,14 +122,16 @@ private final class EchoHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(let head):
+            self.head = head
+            bodyLength = 0
+        case .body(let body): bodyLength += body.readableBytes
         case .end:
             guard let head else { return }
             let headers = head.headers.filter { $0.name.lowercased() != "host" }.map { [$0.name, $0.value] }
             let echoed = EchoedRequest(
                 path: head.uri, host: head.headers.first(name: "host") ?? "", method: head.method.rawValue,
-                namespace: namespace, pod: pod, headers: headers)
+                namespace: namespace, pod: pod, headers: headers, version: head.version.major == 2 ? "HTTP/2" : "HTTP/1.1", bodyLength: bodyLength)
             record(echoed)
             let body = (try? JSONEncoder().encode(echoed)) ?? Data()
             var responseHeaders = HTTPHeaders([("content-type", "application/json"), ("content-length", "\(body.count)")])

@@ -1,0 +1,71 @@
+import Testing
+
+@testable import SluiceProxy
+
+@Suite("Conformance: backend protocol h2c")
+struct ConformanceBackendProtocolTests {
+    @Test("HTTPRouteBackendProtocolH2C: a Service port with appProtocol kubernetes.io/h2c is spoken to over HTTP/2, from HTTP/1.1 and h2c clients", arguments: [Transport.http1, .h2c])
+    func h2cBackend(over transport: Transport) async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-backend-protocol-h2c.yaml"])
+        defer { Task { await env.stop() } }
+        let conditions = env.routeConditions("backend-protocol-h2c", parent: "same-namespace")
+        #expect(conditions["Accepted"]?.status == "True")
+        #expect(conditions["ResolvedRefs"]?.status == "True")
+        let response = try await transport.get(port: await env.port(), "/", host: "gateway.test")
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.echo?.pod == "infra-backend-v1-pod")
+        #expect(response.echo?.version == "HTTP/2", "the backend was spoken to over \(response.echo?.version ?? "nothing")")
+        #expect(response.echo?.path == "/")
+        #expect(response.echo?.host == "gateway.test", "the Host became :authority")
+    }
+
+    @Test("h2c backends: a kept-alive client's requests share one HTTP/2 connection, bodies pass both ways, a closed connection is replaced")
+    func h2cConnectionReuse() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-backend-protocol-h2c.yaml"])
+        defer { Task { await env.stop() } }
+        let echo = try #require(env.echo("infra-backend-v1"))
+        let connection = try await TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        for index in 0..<20 {
+            let body = String(repeating: "x", count: index * 1000)
+            let response = try await connection.send("/upload/\(index)", host: "gateway.test", method: .POST, body: body)
+            #expect(response.status == 200, "\(index): \(response.text)")
+            #expect(response.echo?.version == "HTTP/2")
+            #expect(response.echo?.path == "/upload/\(index)")
+            #expect(response.echo?.bodyLength == body.utf8.count, "request \(index)")
+        }
+        #expect(echo.connections == 1, "one h2c connection for every stream")
+
+        // A chunked upload sent in pieces: the chunks become DATA frames, the response comes back
+        // as HTTP/1.1 with the backend's length.
+        let raw = try await RawConnection.connect(port: await env.port())
+        defer { Task { await raw.close() } }
+        try await raw.send("POST /chunked HTTP/1.1\r\nHost: gateway.test\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for piece in ["5\r\nhel", "lo\r\n", "6\r\n world\r\n", "0\r\n\r\n"] {
+            try await Task.sleep(for: .milliseconds(20))
+            try await raw.send(piece)
+        }
+        #expect(try await raw.waitFor(#""bodyLength":11"#, timeout: .seconds(10)), "\(raw.received)")
+        #expect(raw.received.hasPrefix("HTTP/1.1 200"))
+        #expect(raw.received.lowercased().contains("content-length:"), "\(raw.received)")
+        #expect(!raw.received.lowercased().contains("connection: close"), "the client's connection stays open")
+        #expect(echo.requests.last?.version == "HTTP/2")
+
+        // Requests side by side from several clients: streams of that one connection.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await TestConnection.get(port: await env.port(), "/", host: "gateway.test").status }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        #expect(echo.connections == 1)
+
+        await echo.dropConnections()
+        var statuses: [Int] = []
+        for _ in 0..<3 where statuses.last != 200 {
+            statuses.append(try await connection.send("/", host: "gateway.test").status)
+        }
+        #expect(statuses.last == 200, "after the backend closed its connection: \(statuses)")
+        #expect(echo.connections == 2, "a new connection replaced the closed one")
+    }
+}
