@@ -13,7 +13,8 @@ final class Exchange {
     /// By the event loop's clock (`ProxyHandler.finishRequest` reads the same clock once for this
     /// latency and the connection's idle time).
     private(set) var started: NIODeadline
-    var mirrored: [HTTPClientRequestPart]?
+    /// The copy of the request its mirrors get when it ends (nil: no mirror takes this one).
+    var mirrored: MirrorCopy?
     var requestEnded = false
     var responseStarted = false
     var upstreamKeepAlive = true
@@ -34,7 +35,7 @@ final class Exchange {
 
     init(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
-        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
+        mirrored: MirrorCopy?, started: NIODeadline
     ) {
         self.started = started
         self.method = method
@@ -48,7 +49,7 @@ final class Exchange {
     /// Starts another request on this object: every field as a new one would have it.
     func begin(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
-        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
+        mirrored: MirrorCopy?, started: NIODeadline
     ) {
         self.started = started
         self.method = method
@@ -71,6 +72,36 @@ final class Exchange {
     }
 
     func elapsed(at now: NIODeadline) -> Duration { .nanoseconds(Int64((now - started).nanoseconds)) }
+}
+
+/// A request as its mirrors get it: the head the backend got, and the body as it came, held
+/// until the request ends (a mirror is sent whole, as nginx's `mirror` sends its subrequest once
+/// the body is read). The mirrors that fire are picked at the head, so a body no mirror takes is
+/// not held; one larger than the limit is dropped, and no mirror gets that request.
+final class MirrorCopy {
+    let targets: [(backend: ResolvedBackend, stats: BackendStats?)]
+    private(set) var parts: [HTTPClientRequestPart]
+    private var bodyBytes = 0
+
+    init(targets: [(backend: ResolvedBackend, stats: BackendStats?)], head: HTTPRequestHead) {
+        self.targets = targets
+        self.parts = [.head(head)]
+    }
+
+    /// Adds body bytes; false (and nothing kept) once the body is over `limit` bytes.
+    func append(_ body: ByteBuffer, limit: Int) -> Bool {
+        bodyBytes += body.readableBytes
+        guard bodyBytes <= limit else {
+            parts.removeAll()
+            return false
+        }
+        parts.append(.body(.byteBuffer(body)))
+        return true
+    }
+
+    func end(_ trailers: HTTPHeaders?) {
+        parts.append(.end(trailers))
+    }
 }
 
 /// An answer the proxy writes itself.

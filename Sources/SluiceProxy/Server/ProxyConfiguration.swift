@@ -47,15 +47,19 @@ public struct ProxyConfiguration: Sendable {
         /// request) or after its first byte (later requests): 408 and close (nginx's
         /// `client_header_timeout`).
         public var headerReadTimeout: TimeAmount = .seconds(10)
+        /// A request body larger than this is not copied to the rule's mirrors: the request goes
+        /// to its backend, no mirror gets it, and each mirror's `mirrorsSkipped` counts it.
+        public var maxMirroredBodyBytes: Int = 8 << 20
 
         public init(
             maxRequestTargetBytes: Int = 8192, maxHeaderBytes: Int = 32768, idleTimeout: TimeAmount = .seconds(60),
-            headerReadTimeout: TimeAmount = .seconds(10)
+            headerReadTimeout: TimeAmount = .seconds(10), maxMirroredBodyBytes: Int = 8 << 20
         ) {
             self.maxRequestTargetBytes = maxRequestTargetBytes
             self.maxHeaderBytes = maxHeaderBytes
             self.idleTimeout = idleTimeout
             self.headerReadTimeout = headerReadTimeout
+            self.maxMirroredBodyBytes = maxMirroredBodyBytes
         }
     }
 

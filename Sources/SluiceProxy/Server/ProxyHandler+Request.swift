@@ -118,8 +118,8 @@ extension ProxyHandler {
             picked.requestHeaders?.apply(to: &headers)
             exchange = makeExchange(
                 method: head.method, keepAlive: keepAlive, rule: rule, backend: picked, stats: stats,
-                mirrored: rule.mirrors.isEmpty
-                    ? nil : [.head(HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers))],
+                mirrored: mirrorCopy(
+                    of: rule, in: installed, head: HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamURI, headers: headers)),
                 started: firstByte ?? context.eventLoop.now)
             if upgrade { RequestRewriting.addWebSocketUpgrade(&headers) }
             let framing = HTTP1Writer.requestFraming(method: head.method, headers: &headers)
@@ -164,7 +164,7 @@ extension ProxyHandler {
     /// request over, no timeout or connect callback keeping it), else a new one kept for the next.
     private func makeExchange(
         method: HTTPMethod, keepAlive: Bool, rule: CompiledRule, backend: WeightedBackend, stats: BackendStats?,
-        mirrored: [HTTPClientRequestPart]?, started: NIODeadline
+        mirrored: MirrorCopy?, started: NIODeadline
     ) -> Exchange {
         if spareExchange != nil, isKnownUniquelyReferenced(&spareExchange!) {
             let exchange = spareExchange!
@@ -225,7 +225,10 @@ extension ProxyHandler {
             // framing for upstream (HTTP/1.1 bodies come with theirs): sent unframed, the upstream
             // would read it as another request, so it is not sent.
             guard exchange.requestCarriesBody else { return }
-            exchange.mirrored?.append(.body(.byteBuffer(body)))
+            if let copy = exchange.mirrored, !copy.append(body, limit: limits.maxMirroredBodyBytes) {
+                exchange.mirrored = nil
+                for target in copy.targets { target.stats?.recordMirrorSkipped() }
+            }
             var bytes = upstreamBytes ?? ByteBufferAllocator().buffer(capacity: 64)
             upstreamBytes = nil
             let connection: UpstreamConnection?
@@ -261,7 +264,7 @@ extension ProxyHandler {
                 upstreamBytes = bytes
             }
             flushUpstream()
-            sendMirrors(exchange)
+            sendMirrors(exchange, trailers: trailers)
         case .idle, .tunnel, .closed:
             break
         }
@@ -282,11 +285,21 @@ extension ProxyHandler {
         context.fireChannelReadComplete()
     }
 
-    func sendMirrors(_ exchange: Exchange) {
-        guard let parts = exchange.mirrored else { return }
+    func sendMirrors(_ exchange: Exchange, trailers: HTTPHeaders?) {
+        guard let copy = exchange.mirrored else { return }
         exchange.mirrored = nil
-        for mirror in exchange.rule.mirrors where mirror.fraction >= 1 || Double(pool.random.next() % 10_000) < mirror.fraction * 10_000 {
-            mirrors.send(parts, to: mirror.backend, random: &pool.random)
+        copy.end(trailers)
+        for target in copy.targets { mirrors.send(copy.parts, to: target.backend, random: &pool.random) }
+    }
+
+    /// The copy of a request for the mirrors of `rule` that take it (each by its percentage), or
+    /// nil when none does.
+    func mirrorCopy(of rule: CompiledRule, in installed: InstalledTable, head: @autoclosure () -> HTTPRequestHead) -> MirrorCopy? {
+        guard !rule.mirrors.isEmpty else { return nil }
+        var targets: [(backend: ResolvedBackend, stats: BackendStats?)] = []
+        for mirror in rule.mirrors where mirror.fraction >= 1 || Double(pool.random.next() % 10_000) < mirror.fraction * 10_000 {
+            targets.append((mirror.backend, installed.stats(of: mirror.backend)))
         }
+        return targets.isEmpty ? nil : MirrorCopy(targets: targets, head: head())
     }
 }

@@ -12,6 +12,7 @@ public final class BackendStats: Sendable {
     /// Counted apart, without the lock (a lock and an unlock more per request otherwise);
     /// `snapshot` reads it after the rest, so it never shows fewer requests than responses.
     private let requests = Atomic(0)
+    private let mirrorsSkipped = Atomic(0)
 
     public init() {
         assert(Counts().latencyBuckets.count == Self.latencyBounds.count + 1)
@@ -27,6 +28,8 @@ public final class BackendStats: Sendable {
         public var latencyBuckets = [Int](repeating: 0, count: BackendStats.latencyBounds.count + 1)
         /// Sum of latencies, in seconds.
         public var latencySum = 0.0
+        /// Requests this backend, as a mirror, did not get: their bodies were over the limit.
+        public var mirrorsSkipped = 0
 
         public var responses: Int { responsesByClass.reduce(0, +) }
         /// Share of responses that were 5xx (0 when there were none).
@@ -49,7 +52,12 @@ public final class BackendStats: Sendable {
         snapshot.latencyBuckets = counts.latencyBuckets.indices.map { counts.latencyBuckets[$0] }
         snapshot.latencySum = counts.latencySum
         snapshot.requests = requests.load(ordering: .acquiring)
+        snapshot.mirrorsSkipped = mirrorsSkipped.load(ordering: .relaxed)
         return snapshot
+    }
+
+    func recordMirrorSkipped() {
+        mirrorsSkipped.wrappingAdd(1, ordering: .relaxed)
     }
 
     func recordRequest() {
@@ -103,6 +111,7 @@ public final class ProxyStats: Sendable {
         var requests = ["# TYPE sluice_proxy_backend_requests_total counter"]
         var responses = ["# TYPE sluice_proxy_backend_responses_total counter"]
         var latency = ["# TYPE sluice_proxy_backend_latency_seconds histogram"]
+        var skipped = ["# TYPE sluice_proxy_backend_mirrors_skipped_total counter"]
         for (key, stats) in backends {
             let labels = "namespace=\"\(key.namespace)\",service=\"\(key.name)\",port=\"\(key.port)\""
             requests.append("sluice_proxy_backend_requests_total{\(labels)} \(stats.requests)")
@@ -117,7 +126,8 @@ public final class ProxyStats: Sendable {
             }
             latency.append("sluice_proxy_backend_latency_seconds_sum{\(labels)} \(stats.latencySum)")
             latency.append("sluice_proxy_backend_latency_seconds_count{\(labels)} \(cumulative)")
+            skipped.append("sluice_proxy_backend_mirrors_skipped_total{\(labels)} \(stats.mirrorsSkipped)")
         }
-        return (requests + responses + latency).joined(separator: "\n") + "\n"
+        return (requests + responses + latency + skipped).joined(separator: "\n") + "\n"
     }
 }
