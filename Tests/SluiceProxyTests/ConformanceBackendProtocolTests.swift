@@ -40,11 +40,7 @@ struct ConformanceBackendProtocolTests {
         // as HTTP/1.1 with the backend's length.
         let raw = try await RawConnection.connect(port: await env.port())
         defer { Task { await raw.close() } }
-        try await raw.send("POST /chunked HTTP/1.1\r\nHost: gateway.test\r\nTransfer-Encoding: chunked\r\n\r\n")
-        for piece in ["5\r\nhel", "lo\r\n", "6\r\n world\r\n", "0\r\n\r\n"] {
-            try await Task.sleep(for: .milliseconds(20))
-            try await raw.send(piece)
-        }
+        try await raw.sendChunkedHelloWorld("/chunked", host: "gateway.test")
         #expect(try await raw.waitFor(#""bodyLength":11"#, timeout: .seconds(10)), "\(raw.received)")
         #expect(raw.received.hasPrefix("HTTP/1.1 200"))
         #expect(raw.received.lowercased().contains("content-length:"), "\(raw.received)")

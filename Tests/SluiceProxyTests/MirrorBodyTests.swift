@@ -19,11 +19,7 @@ struct MirrorBodyTests {
         let mirror = try #require(env.echo("infra-backend-v2"))
         let raw = try await RawConnection.connect(port: await env.port())
         defer { Task { await raw.close() } }
-        try await raw.send("POST /mirror HTTP/1.1\r\nHost: gateway.test\r\nTransfer-Encoding: chunked\r\n\r\n")
-        for piece in ["5\r\nhel", "lo\r\n", "6\r\n world\r\n", "0\r\n\r\n"] {
-            try await Task.sleep(for: .milliseconds(20))
-            try await raw.send(piece)
-        }
+        try await raw.sendChunkedHelloWorld("/mirror", host: "gateway.test")
         #expect(try await raw.waitFor(#""bodyLength":11"#, timeout: .seconds(10)), "\(raw.received)")
         try await eventually { mirror.requests.contains { $0.path == "/mirror" } }
         #expect(mirror.requests.first?.bodyLength == 11)

@@ -195,6 +195,16 @@ final class RawConnection: Sendable {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
+    /// Sends a POST with the 11-byte body `hello world`, chunked, in pieces 20 ms apart that
+    /// split chunk sizes and data (a proxy must not wait for, or rely on, whole chunks).
+    func sendChunkedHelloWorld(_ path: String, host: String) async throws {
+        try await send("POST \(path) HTTP/1.1\r\nHost: \(host)\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for piece in ["5\r\nhel", "lo\r\n", "6\r\n world\r\n", "0\r\n\r\n"] {
+            try await Task.sleep(for: .milliseconds(20))
+            try await send(piece)
+        }
+    }
+
     /// Waits until what was received contains `text`, at most `timeout`; says whether it did.
     func waitFor(_ text: String, timeout: Duration) async throws -> Bool {
         let clock = ContinuousClock()
