@@ -29,9 +29,11 @@ extension CanaryEndToEnd {
             #expect(abs(Double(green) - mean) <= 3 * sigma, "green \(green) of \(total), expected \(mean) ± \(3 * sigma) at \(weights)", sourceLocation: sourceLocation)
         }
 
+        // The two cases one after the other: each drives traffic flat out, and together they
+        // would load a 2-core machine for the suite's timing-sensitive tests.
         @Test(
             "a healthy green goes 10 → 50 → 100, and the traffic follows each step's weights",
-            arguments: [false, true])
+            .serialized, arguments: [false, true])
         func healthyPromotion(viaListenerSet: Bool) async throws {
             // A step passes on evidence, not only time: 30 samples, mostly green's share of the
             // traffic (probes every 250 ms add few), so each step carries enough requests to measure

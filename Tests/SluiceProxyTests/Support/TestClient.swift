@@ -28,6 +28,17 @@ final class TestConnection: Sendable {
         TestConnection(channel: try await bootstrap(tls: tls).connect(host: "127.0.0.1", port: port).get())
     }
 
+    /// Connects and sends a first GET as the connect completes, on the event loop: a test task
+    /// waiting for a core on a loaded machine cannot leave the new connection silent past the
+    /// proxy's header-read deadline, which runs from the accept.
+    static func connect(port: Int, sending path: String, host: String) async throws -> (TestConnection, TestResponse) {
+        let request = head(path, host: host, method: .GET, headers: [], body: nil)
+        let (channel, response) = try await bootstrap(tls: nil).connect(host: "127.0.0.1", port: port).flatMap { channel in
+            write(request, body: nil, on: channel).map { (channel, $0) }
+        }.get()
+        return (TestConnection(channel: channel), response)
+    }
+
     private static func bootstrap(tls: (serverName: String, caPEM: [UInt8])?) throws -> ClientBootstrap {
         let sslContext: NIOSSLContext?
         if let tls {
