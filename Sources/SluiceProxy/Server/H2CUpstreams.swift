@@ -22,10 +22,12 @@ final class H2CUpstreams {
         self.connectTimeout = connectTimeout
     }
 
-    /// A new stream to `endpoint`, on its connection (opened first if there is none).
-    func openStream(to endpoint: Endpoint, idleList: IdleList) -> EventLoopFuture<UpstreamConnection> {
-        multiplexer(for: endpoint).flatMap { multiplexer in
-            let promise = self.eventLoop.makePromise(of: (any Channel).self)
+    /// A new stream to `endpoint`, on its connection (opened first if there is none), its
+    /// pipeline ending in an `UpstreamHandler`.
+    func openStream(to endpoint: Endpoint) -> EventLoopFuture<any Channel> {
+        let eventLoop = self.eventLoop
+        return multiplexer(for: endpoint).flatMap { multiplexer in
+            let promise = eventLoop.makePromise(of: (any Channel).self)
             multiplexer.createStreamChannel(promise: promise) { stream in
                 stream.eventLoop.makeCompletedFuture {
                     let pipeline = stream.pipeline.syncOperations
@@ -34,10 +36,7 @@ final class H2CUpstreams {
                     try pipeline.addHandler(UpstreamHandler())
                 }
             }
-            return promise.futureResult.assumeIsolated().flatMapThrowing { stream in
-                let handler = try stream.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-                return UpstreamConnection(channel: stream, handler: handler, idleList: idleList)
-            }.nonisolated()
+            return promise.futureResult
         }
     }
 

@@ -47,18 +47,23 @@ final class UpstreamPool {
 
     /// A new connection to `endpoint` (when `takeIdle` had none); for an h2c endpoint, a new stream.
     func connect(_ endpoint: Endpoint) -> EventLoopFuture<UpstreamConnection> {
-        if endpoint.wireProtocol == .h2c { return h2c.openStream(to: endpoint, idleList: idleList(for: endpoint)) }
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // Requests are written as bytes (HTTP1Writer), checked before (WireText);
-                    // responses are read by UpstreamHandler itself: one handler, no codec hops.
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+        let channel: EventLoopFuture<any Channel>
+        if endpoint.wireProtocol == .h2c {
+            channel = h2c.openStream(to: endpoint)
+        } else {
+            channel = ClientBootstrap(group: eventLoop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(connectTimeout)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        // Requests are written as bytes (HTTP1Writer), checked before (WireText);
+                        // responses are read by UpstreamHandler itself: one handler, no codec hops.
+                        try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    }
                 }
-            }
-        return bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
+                .connect(host: endpoint.host, port: endpoint.port)
+        }
+        return channel.assumeIsolated().flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
             return UpstreamConnection(channel: channel, handler: handler, idleList: self.idleList(for: endpoint))
         }.nonisolated()
