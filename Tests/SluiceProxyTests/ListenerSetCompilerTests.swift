@@ -146,6 +146,61 @@ struct ListenerSetCompilerTests {
         #expect(served?.listeners.allSatisfy { $0.certificate == nil } == true, "the port is not a TLS port")
     }
 
+    @Test("Gateways sharing a socket: the oldest keeps its protocol; a later Gateway's listener (or ListenerSet's) of the other one is ProtocolConflict")
+    func sharedSocketConflicts() throws {
+        let https = try JSONDecoder().decode(Listener.self, from: Data(#"""
+            {"name": "https", "hostname": "secure.test", "port": 80, "protocol": "HTTPS",
+             "tls": {"mode": "Terminate", "certificateRefs": [{"name": "cert"}]}}
+            """#.utf8))
+        func gateway(_ name: String, created: String, listeners: [Listener]) -> Gateway {
+            var gateway = Self.gateway(name, from: "Same", listeners: listeners)
+            gateway.metadata.creationTimestamp = created
+            return gateway
+        }
+        let secrets = [try TestCertificates.secret(name: "cert", namespace: "apps")]
+        func listener(_ output: RouteCompiler.Output, _ gateway: String, _ name: String) -> (String, String)? {
+            let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "apps", name: gateway)
+            guard case .gateway(let status)? = output.typedStatuses[reference] else { return nil }
+            return status.listeners?.first { $0.name == name }?.conditions.first { $0.type == "Conflicted" }.map { ($0.status, $0.reason) }
+        }
+        let plainFirst = Self.compile(
+            [
+                gateway("plain", created: "2026-11-30T01:00:00Z", listeners: [Listener(name: "http", hostname: "plain.test", port: 80, protocol: "HTTP")]),
+                gateway("gw", created: "2026-11-30T02:00:00Z", listeners: [https, Listener(name: "admin", port: 8080, protocol: "HTTP")]),
+            ],
+            [Self.set("s", listeners: [Listener(name: "more-http", hostname: "more.test", port: 80, protocol: "HTTP")])],
+            secrets: secrets)
+        #expect(listener(plainFirst, "gw", "https")! == ("True", "ProtocolConflict"))
+        #expect(listener(plainFirst, "gw", "admin")! == ("False", "NoConflicts"))
+        #expect(listener(plainFirst, "plain", "http")! == ("False", "NoConflicts"))
+        #expect(Self.listenerCondition(Self.status(plainFirst, "s"), "more-http", "Conflicted")! == ("False", "NoConflicts"))
+        let port80 = try #require(plainFirst.table.sockets[ListenerSocket(port: 80)])
+        #expect(!port80.isTLS)
+        #expect(Set(port80.listeners.map(\.name)) == ["http", "more-http"])
+        #expect(plainFirst.table.sockets[ListenerSocket(port: 8080)] != nil)
+
+        let tlsFirst = Self.compile(
+            [
+                gateway("gw", created: "2026-11-30T01:00:00Z", listeners: [https]),
+                gateway("plain", created: "2026-11-30T02:00:00Z", listeners: [Listener(name: "http", hostname: "plain.test", port: 80, protocol: "HTTP")]),
+            ],
+            [], secrets: secrets)
+        #expect(listener(tlsFirst, "plain", "http")! == ("True", "ProtocolConflict"))
+        #expect(listener(tlsFirst, "gw", "https")! == ("False", "NoConflicts"))
+        #expect(tlsFirst.table.sockets[ListenerSocket(port: 80)]?.isTLS == true)
+        #expect(tlsFirst.table.sockets[ListenerSocket(port: 80)]?.listeners.map(\.name) == ["https"])
+
+        // A ListenerSet of the later Gateway whose only listener loses is ListenersNotValid.
+        let setLoses = Self.compile(
+            [
+                gateway("plain", created: "2026-11-30T01:00:00Z", listeners: [Listener(name: "http", hostname: "plain.test", port: 80, protocol: "HTTP")]),
+                gateway("gw", created: "2026-11-30T02:00:00Z", listeners: [Listener(name: "admin", port: 8080, protocol: "HTTP")]),
+            ],
+            [Self.set("s", listeners: [https])], secrets: secrets)
+        #expect(Self.listenerCondition(Self.status(setLoses, "s"), "https", "Conflicted")! == ("True", "ProtocolConflict"))
+        #expect(Self.condition(Self.status(setLoses, "s"), "Accepted")! == ("False", "ListenersNotValid"))
+    }
+
     @Test("a ListenerSet's listener whose socket could not be bound: PortUnavailable in the set's status, the set not Programmed")
     func unbound() throws {
         let output = Self.compile(

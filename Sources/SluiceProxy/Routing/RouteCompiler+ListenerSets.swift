@@ -70,13 +70,48 @@ extension CompilationState {
             let reason = other.spec.protocol != listener.spec.protocol ? "ProtocolConflict" : "HostnameConflict"
             let message = "listener \(other.spec.name) before it has port \(listener.spec.port)"
                 + (reason == "ProtocolConflict" ? " with protocol \(other.spec.protocol)" : " and the same hostname")
-            states[index].valid = false
-            states[index].conditions = states[index].conditions.map { condition in
-                switch condition.type {
-                case "Accepted", "Programmed": condition.changed(to: false, reason: reason, message: message)
-                case "Conflicted": condition.changed(to: true, reason: reason, message: message)
-                default: condition
+            states[index].markConflicted(reason: reason, message: message)
+        }
+    }
+
+    /// Gateways sharing a socket (the bind address, without a pool) must agree on whether it
+    /// speaks TLS: the oldest Gateway (then by namespace/name) keeps the socket's protocol, and a
+    /// later Gateway's listener of the other one (HTTP against HTTPS), its ListenerSets' included,
+    /// is `Conflicted=True ProtocolConflict` and not served. A ListenerSet left with no listener is
+    /// then `ListenersNotValid`. (Within one Gateway, `markConflicts` has decided already.)
+    mutating func markSharedSocketConflicts(_ gateways: [Gateway]) {
+        let ordered = gateways.sorted {
+            ($0.metadata.creationTimestamp ?? "", Self.gatewayKey($0)) < ($1.metadata.creationTimestamp ?? "", Self.gatewayKey($1))
+        }
+        var claimed: [ListenerSocket: (isTLS: Bool, gatewayKey: String, listener: String)] = [:]
+        for gateway in ordered {
+            let gatewayKey = Self.gatewayKey(gateway)
+            let sets = attachedListenerSets[gatewayKey, default: []]
+            for owner in [gatewayKey] + sets.map(Self.listenerSetKey) {
+                guard var states = listeners[owner] else { continue }
+                for index in states.indices where states[index].valid {
+                    let listener = states[index]
+                    for socket in sockets(of: listener) {
+                        guard let first = claimed[socket] else {
+                            claimed[socket] = (listener.isTLS, gatewayKey, listener.spec.name)
+                            continue
+                        }
+                        guard first.isTLS != listener.isTLS, first.gatewayKey != gatewayKey, states[index].valid else { continue }
+                        states[index].markConflicted(
+                            reason: "ProtocolConflict",
+                            message: "listener \(first.listener) of Gateway \(first.gatewayKey) serves port \(listener.spec.port) at this address with "
+                                + (first.isTLS ? "HTTPS" : "HTTP"))
+                    }
                 }
+                listeners[owner] = states
+            }
+            for set in sets where !(listeners[Self.listenerSetKey(set)] ?? []).contains(where: \.valid) {
+                let generation = set.metadata.generation
+                let message = "no listener of this ListenerSet is valid"
+                listenerSetConditions[Self.listenerSetKey(set)] = [
+                    condition("Accepted", false, "ListenersNotValid", message, generation),
+                    condition("Programmed", false, "ListenersNotValid", message, generation),
+                ]
             }
         }
     }

@@ -154,4 +154,17 @@ extension CompilationState.ListenerState {
     var status: GatewayStatus.ListenerStatus {
         GatewayStatus.ListenerStatus(name: spec.name, supportedKinds: supportedKinds, attachedRoutes: attachedRoutes, conditions: conditions)
     }
+
+    /// Marks the listener as losing its port to another: `Conflicted=True`, not Accepted nor
+    /// Programmed, and not served.
+    mutating func markConflicted(reason: String, message: String) {
+        valid = false
+        conditions = conditions.map { condition in
+            switch condition.type {
+            case "Accepted", "Programmed": condition.changed(to: false, reason: reason, message: message)
+            case "Conflicted": condition.changed(to: true, reason: reason, message: message)
+            default: condition
+            }
+        }
+    }
 }

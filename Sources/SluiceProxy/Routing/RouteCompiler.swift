@@ -115,7 +115,11 @@ struct CompilationState {
         let gateways = input.gateways.filter { classes.contains($0.spec.gatewayClassName) }
         placeGateways(gateways)
         for gateway in gateways { compileListeners(of: gateway) }
+        // Before the sets attach, so that a Gateway's listener another Gateway takes the socket
+        // from does not make its sets' listeners conflict; after, for the sets' own listeners.
+        markSharedSocketConflicts(gateways)
         attachListenerSets(to: gateways)
+        markSharedSocketConflicts(gateways)
         for route in input.httpRoutes { attach(route) }
         for gateway in gateways { recordStatus(of: gateway) }
         recordListenerSetStatuses()
