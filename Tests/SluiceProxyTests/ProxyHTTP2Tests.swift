@@ -169,6 +169,21 @@ struct ProxyHTTP2Tests {
         #expect(cookies == ["a=1; b=2"])
     }
 
+    @Test("Expect: 100-continue on a stream is met by the proxy: an interim 100, the upstream does not see the expectation")
+    func expectContinueOverH2() async throws {
+        let env = try await ConformanceEnvironment.start(["httproute-simple-same-namespace.yaml"])
+        defer { Task { await env.stop() } }
+        let connection = try await HTTP2TestConnection.connect(port: await env.port())
+        defer { Task { await connection.close() } }
+        let upload = try await connection.send("/upload", host: "gateway.test", method: .POST, headers: [("expect", "100-continue")], body: "payload")
+        #expect(upload.informational == [100])
+        #expect(upload.status == 200)
+        #expect(upload.echo?.header("expect") == nil)
+        #expect(upload.echo?.bodyLength == 7)
+        let plain = try await connection.send("/plain", host: "gateway.test")
+        #expect(plain.informational == [] && plain.status == 200)
+    }
+
     @Test("ResponseHeaderModifier over h2: the backend's answer changed; no HTTP/1.1 framing headers reach the client")
     func responseHeadersOverH2() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-response-header-modifier.yaml"])

@@ -90,7 +90,7 @@ struct ProxyWebSocketTests {
         try await Task.sleep(for: .seconds(2))
         let held = upstream.bytesSent
         #expect(held < total / 2, "the upstream sent \(held) of \(total) bytes to a client that reads nothing")
-        try await client.setOption(.autoRead, value: true)
+        try await client.setOption(.autoRead, value: true).get()
         try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0 } >= total }
         #expect(upstream.bytesSent == total)
     }

@@ -10,7 +10,17 @@ extension ProxyHandler {
         let firstByte = headerDeadline?.headReceived()
         guard case .idle = state else { return }
         route(head, firstByte: firstByte, context: context)
-        if head.expectsContinue, !isHTTP2Stream, head.isHTTP11, head.body != .none, head.body != .length(0) {
+        if head.expectsContinue, isHTTP2Stream {
+            // On a stream too (RFC 9113 8.1: an interim HEADERS frame); the upstream's own 100,
+            // were the field forwarded, would be dropped with the other interim answers.
+            switch state {
+            case .connecting, .forwarding:
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http2, status: .continue))), promise: nil)
+                pool.flushes.flush(context)
+            case .idle, .direct, .tunnel, .closed:
+                break
+            }
+        } else if head.expectsContinue, head.isHTTP11, head.body != .none, head.body != .length(0) {
             // The proxy meets the expectation itself, as nginx and Envoy do (the upstream does not
             // see it): the body is read whenever the request is forwarded or answered here on a
             // connection kept open; a client told nothing would wait its own timeout (curl: 1 s).
@@ -111,7 +121,7 @@ extension ProxyHandler {
             // The fields change (or are copied for mirrors): read as text, changed, written out.
             var headers = head.headers()
             RequestRewriting.removeHopByHop(&headers)
-            if head.expectsContinue, !isHTTP2Stream { headers.remove(name: "expect") }
+            if head.expectsContinue { headers.remove(name: "expect") }
             if isHTTP2Stream { RequestRewriting.joinCookies(&headers) }
             if let hostname = rule.rewrite?.hostname { headers.replaceOrAdd(name: "host", value: hostname) }
             rule.requestHeaders?.apply(to: &headers)

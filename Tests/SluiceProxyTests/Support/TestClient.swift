@@ -10,6 +10,8 @@ struct TestResponse: Sendable {
     var status: Int
     var headers: HTTPHeaders
     var body: [UInt8]
+    /// The statuses of interim (1xx) answers before this one, in order.
+    var informational: [Int] = []
 
     var text: String { String(decoding: body, as: UTF8.self) }
     /// The echo backend's description of the request it got (nil: the proxy answered itself).
@@ -123,10 +125,15 @@ final class ResponseCollector: ChannelInboundHandler {
 
     var waiting: [EventLoopPromise<TestResponse>] = []
     private var current: TestResponse?
+    private var informational: [Int] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): current = TestResponse(status: Int(head.status.code), headers: head.headers, body: [])
+        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
+            informational.append(Int(head.status.code))
+        case .head(let head):
+            current = TestResponse(status: Int(head.status.code), headers: head.headers, body: [], informational: informational)
+            informational = []
         case .body(var body): current?.body += body.readBytes(length: body.readableBytes) ?? []
         case .end:
             if let current, !waiting.isEmpty { waiting.removeFirst().succeed(current) }
