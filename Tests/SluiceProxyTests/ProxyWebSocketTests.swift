@@ -3,8 +3,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SluiceModel
-import SluiceProxy
 import Testing
+
+@testable import SluiceProxy
 
 /// WebSocket through the proxy: the handshake forwarded with its own `Connection` and `Upgrade`,
 /// then a tunnel between the client and a real WebSocket server (NIO's upgrader) until either
@@ -45,6 +46,22 @@ struct ProxyWebSocketTests {
         try await eventually { upstream.openConnections == 0 }
         let stats = env.proxy.stats.snapshot()
         #expect(stats.values.contains { $0.requests == 1 }, "\(stats)")
+    }
+
+    @Test("a tunnel keeps no routing table: the one it was routed by goes at the next reload, and the tunnel still relays")
+    func tunnelHoldsNoTable() async throws {
+        let (env, upstream) = try await Self.start()
+        defer { Task { await env.stop(); await upstream.stop() } }
+        weak let routedBy = env.proxy.tables.current
+        let client = try await RawConnection.connect(port: await env.port())
+        try await client.send(Self.handshake)
+        #expect(try await client.waitFor("\r\n\r\n", timeout: .seconds(5)))
+        #expect(client.received.lowercased().hasPrefix("http/1.1 101"), "\(client.received.debugDescription)")
+        _ = try await env.proxy.install(env.output.table)
+        try await eventually { routedBy == nil }
+        try await client.send(bytes: maskedFrame(opcode: 0x1, "after the reload"))
+        #expect(try await client.waitFor("after the reload", timeout: .seconds(5)))
+        await client.close()
     }
 
     @Test("HTTPRouteBackendProtocolWebSocket: a text and a binary message echoed through the route to the ws port")

@@ -124,6 +124,11 @@ extension ProxyHandler {
         forwardHTTP1(received, exchange: exchange, context: context, upgrade: true)
         upstreamBytes = nil
         state = .tunnel(connection)
+        // The connection routes nothing more: the table it read is let go, or a tunnel open for
+        // hours would keep every table it outlived.
+        tableReading = nil
+        lastCandidates = nil
+        spareExchange = nil
         if !context.channel.isWritable { connection.setReading(false) }
         if !connection.channel.isWritable { upstreamWritabilityChanged(false) }
         if let early = unread {

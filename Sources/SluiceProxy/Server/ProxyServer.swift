@@ -14,7 +14,8 @@ public actor ProxyServer {
     /// Per-backend counters, kept across reloads.
     public nonisolated let stats: ProxyStats
     private let group: MultiThreadedEventLoopGroup
-    private let tables: TableBox
+    /// The table requests are routed by now (internal for tests that watch a table go).
+    nonisolated let tables: TableBox
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
     private var listeners: [ListenerSocket: (channel: any Channel, isTLS: Bool)] = [:]
     private var tlsContexts: [TLSCertificate: NIOSSLContext] = [:]
