@@ -142,6 +142,31 @@ struct RouteCompilerTests {
         #expect(backend.endpoints == [Endpoint(host: "10.0.0.1", port: 3000), Endpoint(host: "10.0.0.3", port: 3000)])
     }
 
+    @Test("a backend port whose appProtocol asks for TLS is UnsupportedProtocol: the route's ResolvedRefs is False, its share answered 500")
+    func unsupportedAppProtocol() throws {
+        var input = try Self.input(["httproute-simple-same-namespace.yaml"])
+        for index in input.services.indices where input.services[index].metadata.name == "infra-backend-v1" {
+            input.services[index].spec.ports = input.services[index].spec.ports?.map { port in
+                var port = port
+                if port.port == 8080 { port.appProtocol = "kubernetes.io/wss" }
+                return port
+            }
+        }
+        let output = RouteCompiler().compile(input)
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: Self.infra, name: "gateway-conformance-infra-test")
+        guard case .route(let status)? = output.typedStatuses[reference] else {
+            Issue.record("no route status: \(output.typedStatuses.keys)")
+            return
+        }
+        let resolved = status.parents.first?.conditions.first { $0.type == "ResolvedRefs" }
+        #expect(resolved?.status == "False")
+        #expect(resolved?.reason == "UnsupportedProtocol")
+        #expect(resolved?.message.contains("kubernetes.io/wss") == true)
+        let rule = try #require(decide(output.table, host: "x", path: "/"))
+        if case .backend? = rule.backends.first?.target { Issue.record("the backend resolved") }
+        #expect(Endpoint.WireProtocol.needsTLS("HTTPS") && !Endpoint.WireProtocol.needsTLS("kubernetes.io/ws"))
+    }
+
     @Test("statuses: GatewayClass and Gateway Accepted/Programmed, listener supportedKinds and attachedRoutes")
     func gatewayStatus() throws {
         let output = RouteCompiler().compile(try Self.input(["httproute-simple-same-namespace.yaml"]), now: "2026-11-29T00:00:00Z")

@@ -104,6 +104,11 @@ extension CompilationState {
             return .failure(ReferenceProblem(
                 reason: "BackendNotFound", message: "Service \(namespace)/\(ref.name) has no port \(ref.port.map { "\($0)" } ?? "(none given)")"))
         }
+        if let appProtocol = servicePort.appProtocol, Endpoint.WireProtocol.needsTLS(appProtocol) {
+            return .failure(ReferenceProblem(
+                reason: "UnsupportedProtocol",
+                message: "Service \(namespace)/\(ref.name) port \(port) has appProtocol \(appProtocol): Sluice does not speak TLS to backends"))
+        }
         let key = BackendKey(namespace: namespace, name: ref.name, port: port)
         let slot: Int
         if let known = backendSlots[key] {

@@ -349,6 +349,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         public init(appProtocol: String?) {
             self = appProtocol == "kubernetes.io/h2c" ? .h2c : .http1
         }
+
+        /// An `appProtocol` that asks for TLS to the backend (`kubernetes.io/wss`, the IANA
+        /// names `https` and `wss`): a backend Sluice cannot reach as asked, which the spec calls
+        /// an invalid backend (`ResolvedRefs=False UnsupportedProtocol`).
+        public static func needsTLS(_ appProtocol: String) -> Bool {
+            ["kubernetes.io/wss", "https", "wss"].contains(appProtocol.lowercased())
+        }
     }
 
     public init(host: String, port: Int, wireProtocol: WireProtocol = .http1) {
