@@ -57,7 +57,7 @@ struct DeployManifestTests {
                 #expect(allowed(resource.group, resource.plural, verb), "\(verb) \(resource.plural)")
             }
         }
-        for resource in ["gatewayclasses/status", "gateways/status", "httproutes/status", "listenersets/status"] {
+        for resource in ["gatewayclasses/status", "gateways/status", "httproutes/status", "grpcroutes/status", "listenersets/status"] {
             #expect(allowed("gateway.networking.k8s.io", resource, "patch"), "patch \(resource)")
         }
         #expect(allowed("", "events", "create"))

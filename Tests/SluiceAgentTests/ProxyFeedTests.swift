@@ -11,7 +11,7 @@ import Testing
 /// cluster: what `sluice run` wires together, in one process.
 @Suite("Proxy feed")
 struct ProxyFeedTests {
-    @Test("a ListenerSet applied to the cluster is served, and its status and the Gateway's are written back")
+    @Test("a ListenerSet applied to the cluster is served, and its status and the Gateway's are written back; a GRPCRoute is told it is not served")
     func listenerSetThroughTheCluster() async throws {
         let backend = try await DemoBackends.endpoint(for: .init(name: "blue", port: 0)).bind()
         let serving = Task { try await backend.run() }
@@ -61,6 +61,13 @@ struct ProxyFeedTests {
             spec:
               parentRefs: [{kind: ListenerSet, name: team}]
               rules: [{backendRefs: [{name: blue, port: 8080}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: apps}
+            spec:
+              parentRefs: [{name: edge}]
+              rules: [{backendRefs: [{name: blue, port: 8080}]}]
             """
         for object in try YAMLDecoder().objects(manifests, file: "feed.yaml") {
             _ = try await cluster.serverSideApply(object, options: ApplyOptions(fieldManager: "test"))
@@ -94,6 +101,15 @@ struct ProxyFeedTests {
         #expect(written != nil, "ListenerSet status: \(shown)")
         let listeners = try await cluster.get(setReference)[FieldPath(parsing: "status.listeners")]?.arrayValue ?? []
         #expect(listeners.first?["attachedRoutes"]?.integerValue == 1)
+        let grpcReference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", namespace: "apps", name: "echo")
+        let refused = await eventually(timeout: .seconds(20)) {
+            let parents = try? await cluster.get(grpcReference)[FieldPath(parsing: "status.parents")]?.arrayValue
+            return parents?.first?["conditions"]?.arrayValue?.contains {
+                $0["type"]?.stringValue == "Accepted" && $0["reason"]?.stringValue == "NotAllowedByListeners"
+            } == true
+        }
+        let grpcStatus = (try? await cluster.get(grpcReference))?[FieldPath(parsing: "status")]?.jsonText() ?? "none"
+        #expect(refused != nil, "GRPCRoute status: \(grpcStatus)")
         // The feed ends with its task; only then are the event loops stopped.
         running.cancel()
         await running.value

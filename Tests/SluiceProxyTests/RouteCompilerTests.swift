@@ -167,6 +167,39 @@ struct RouteCompilerTests {
         #expect(Endpoint.WireProtocol.needsTLS("HTTPS") && !Endpoint.WireProtocol.needsTLS("kubernetes.io/ws"))
     }
 
+    @Test("a GRPCRoute is not served: Accepted=False NotAllowedByListeners for this controller's Gateways, nothing for others, no table entry")
+    func grpcRouteRefused() throws {
+        var input = try Self.input(["httproute-simple-same-namespace.yaml"])
+        let routes = try YAMLDecoder().objects("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: \(Self.infra), generation: 3}
+            spec:
+              parentRefs: [{name: same-namespace}, {name: someone-elses}]
+              rules: [{matches: [{method: {service: echo.Echo, method: Ping}}], backendRefs: [{name: infra-backend-v1, port: 8080}]}]
+            """, file: "grpc.yaml")
+        input.append(try ProxyInput(objects: routes))
+        #expect(input.grpcRoutes.count == 1)
+        let output = RouteCompiler().compile(input)
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", namespace: Self.infra, name: "echo")
+        guard case .route(let status)? = output.typedStatuses[reference] else {
+            Issue.record("no GRPCRoute status")
+            return
+        }
+        #expect(status.parents.map(\.parentRef.name) == ["same-namespace"])
+        let accepted = status.parents.first?.conditions.first { $0.type == "Accepted" }
+        #expect(accepted?.status == "False")
+        #expect(accepted?.reason == "NotAllowedByListeners")
+        #expect(accepted?.observedGeneration == 3)
+        #expect(decide(output.table, host: "x", path: "/echo.Echo/Ping")?.backends.first.map { _ in true } == true, "the HTTPRoute still serves every path")
+        let gateway = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace")
+        guard case .gateway(let gatewayStatus)? = output.typedStatuses[gateway] else {
+            Issue.record("no Gateway status")
+            return
+        }
+        #expect(gatewayStatus.listeners?.first?.attachedRoutes == 1, "only the HTTPRoute is attached")
+    }
+
     @Test("statuses: GatewayClass and Gateway Accepted/Programmed, listener supportedKinds and attachedRoutes")
     func gatewayStatus() throws {
         let output = RouteCompiler().compile(try Self.input(["httproute-simple-same-namespace.yaml"]), now: "2026-11-29T00:00:00Z")

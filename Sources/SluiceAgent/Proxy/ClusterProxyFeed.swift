@@ -11,7 +11,7 @@ public struct ClusterProxyFeed: ProxyConfigurationSource {
     public static let watchedKinds: [(apiVersion: String, kind: String)] = [
         ("gateway.networking.k8s.io/v1", "GatewayClass"), ("gateway.networking.k8s.io/v1", "Gateway"),
         ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
-        ("gateway.networking.k8s.io/v1", "ListenerSet"),
+        ("gateway.networking.k8s.io/v1", "ListenerSet"), ("gateway.networking.k8s.io/v1", "GRPCRoute"),
         ("v1", "Service"), ("discovery.k8s.io/v1", "EndpointSlice"), ("v1", "Secret"), ("v1", "Namespace"),
     ]
 

@@ -6,6 +6,8 @@ public struct ProxyInput: Sendable, Hashable {
     public var gatewayClasses: [GatewayClass] = []
     public var gateways: [Gateway] = []
     public var httpRoutes: [HTTPRoute] = []
+    /// Read only to tell them they are not served (`Accepted=False NotAllowedByListeners`).
+    public var grpcRoutes: [GRPCRoute] = []
     public var referenceGrants: [ReferenceGrant] = []
     public var listenerSets: [ListenerSet] = []
     public var services: [Service] = []
@@ -20,6 +22,7 @@ public struct ProxyInput: Sendable, Hashable {
         gatewayClasses += other.gatewayClasses
         gateways += other.gateways
         httpRoutes += other.httpRoutes
+        grpcRoutes += other.grpcRoutes
         referenceGrants += other.referenceGrants
         listenerSets += other.listenerSets
         services += other.services
@@ -36,6 +39,7 @@ public struct ProxyInput: Sendable, Hashable {
             case ("gateway.networking.k8s.io", "GatewayClass"): gatewayClasses.append(try object.decode())
             case ("gateway.networking.k8s.io", "Gateway"): gateways.append(try object.decode())
             case ("gateway.networking.k8s.io", "HTTPRoute"): httpRoutes.append(try object.decode())
+            case ("gateway.networking.k8s.io", "GRPCRoute"): grpcRoutes.append(try object.decode())
             case ("gateway.networking.k8s.io", "ReferenceGrant"): referenceGrants.append(try object.decode())
             case ("gateway.networking.k8s.io", "ListenerSet"): listenerSets.append(try object.decode())
             case ("", "Service"): services.append(try object.decode())

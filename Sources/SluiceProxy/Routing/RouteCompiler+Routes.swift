@@ -52,6 +52,31 @@ extension CompilationState {
         }
     }
 
+    /// A GRPCRoute is not served: each parent that is one of this controller's Gateways (or
+    /// their ListenerSets) says so, as the spec has a listener answer a route kind it does not
+    /// support: `Accepted=False NotAllowedByListeners`. Parents of other controllers are left alone.
+    mutating func refuse(_ route: GRPCRoute) {
+        let namespace = route.metadata.namespace ?? "default"
+        var parents: [RouteParentStatus] = []
+        for parentRef in route.spec.parentRefs ?? [] {
+            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup else { continue }
+            let ownerKey: String
+            switch parentRef.kind ?? "Gateway" {
+            case "Gateway": ownerKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
+            case "ListenerSet": ownerKey = Self.listenerSetKey(namespace: parentRef.namespace ?? namespace, name: parentRef.name)
+            default: continue
+            }
+            guard listeners[ownerKey] != nil else { continue }
+            let message = "the listeners of \(parentRef.kind ?? "Gateway") \(parentRef.name) support HTTPRoute only: Sluice does not serve GRPCRoute"
+            parents.append(RouteParentStatus(
+                parentRef: parentRef, controllerName: controllerName,
+                conditions: [condition("Accepted", false, "NotAllowedByListeners", message, route.metadata.generation)]))
+        }
+        if !parents.isEmpty {
+            record(.route(RouteStatus(parents: parents)), for: reference(route, kind: "GRPCRoute"))
+        }
+    }
+
     /// The listeners a parentRef attaches to, each with the effective hostnames (`nil`: any host).
     func select(
         _ candidates: [ListenerState], for parentRef: ParentReference, route: HTTPRoute, namespace: String

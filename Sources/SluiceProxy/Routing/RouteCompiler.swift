@@ -121,6 +121,7 @@ struct CompilationState {
         attachListenerSets(to: gateways)
         markSharedSocketConflicts(gateways)
         for route in input.httpRoutes { attach(route) }
+        for route in input.grpcRoutes { refuse(route) }
         for gateway in gateways { recordStatus(of: gateway) }
         recordListenerSetStatuses()
     }
