@@ -10,15 +10,7 @@ extension CompilationState {
         var compiledRules: [CompiledRule]?
         var refsProblem: ReferenceProblem?
         for parentRef in route.spec.parentRefs ?? [] {
-            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup else { continue }
-            // A Gateway parent's listeners are its own; a ListenerSet's are the set's alone.
-            let ownerKey: String
-            switch parentRef.kind ?? "Gateway" {
-            case "Gateway": ownerKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
-            case "ListenerSet": ownerKey = Self.listenerSetKey(namespace: parentRef.namespace ?? namespace, name: parentRef.name)
-            default: continue
-            }
-            guard let ownListeners = listeners[ownerKey] else { continue }
+            guard let ownerKey = Self.listenersKey(of: parentRef, routeNamespace: namespace), let ownListeners = listeners[ownerKey] else { continue }
             if compiledRules == nil {
                 let (rules, problem) = compileRules(route, namespace: namespace, routeKey: routeKey)
                 compiledRules = rules
@@ -52,6 +44,17 @@ extension CompilationState {
         }
     }
 
+    /// The `listeners` key of a route's parent: a Gateway parent's listeners are its own, a
+    /// ListenerSet's are the set's alone; nil for parents of other kinds or groups.
+    static func listenersKey(of parentRef: ParentReference, routeNamespace: String) -> String? {
+        guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup else { return nil }
+        switch parentRef.kind ?? "Gateway" {
+        case "Gateway": return "\(parentRef.namespace ?? routeNamespace)/\(parentRef.name)"
+        case "ListenerSet": return listenerSetKey(namespace: parentRef.namespace ?? routeNamespace, name: parentRef.name)
+        default: return nil
+        }
+    }
+
     /// A GRPCRoute is not served: each parent that is one of this controller's Gateways (or
     /// their ListenerSets) says so, as the spec has a listener answer a route kind it does not
     /// support: `Accepted=False NotAllowedByListeners`. Parents of other controllers are left alone.
@@ -59,14 +62,7 @@ extension CompilationState {
         let namespace = route.metadata.namespace ?? "default"
         var parents: [RouteParentStatus] = []
         for parentRef in route.spec.parentRefs ?? [] {
-            guard (parentRef.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup else { continue }
-            let ownerKey: String
-            switch parentRef.kind ?? "Gateway" {
-            case "Gateway": ownerKey = "\(parentRef.namespace ?? namespace)/\(parentRef.name)"
-            case "ListenerSet": ownerKey = Self.listenerSetKey(namespace: parentRef.namespace ?? namespace, name: parentRef.name)
-            default: continue
-            }
-            guard listeners[ownerKey] != nil else { continue }
+            guard let ownerKey = Self.listenersKey(of: parentRef, routeNamespace: namespace), listeners[ownerKey] != nil else { continue }
             let message = "the listeners of \(parentRef.kind ?? "Gateway") \(parentRef.name) support HTTPRoute only: Sluice does not serve GRPCRoute"
             parents.append(RouteParentStatus(
                 parentRef: parentRef, controllerName: controllerName,
