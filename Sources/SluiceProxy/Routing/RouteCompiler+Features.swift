@@ -1,13 +1,15 @@
 extension RouteCompiler {
     /// The Gateway API features (the conformance suite's names) this proxy implements, as a
     /// GatewayClass's `status.supportedFeatures` lists them, sorted. Each has its conformance
-    /// tests reproduced in `Tests/SluiceProxyTests`. Not listed: the retry features, GatewayInfrastructurePropagation and client certificate validation,
-    /// which Sluice does not implement.
+    /// tests reproduced in `Tests/SluiceProxyTests`. Not listed: the retry features,
+    /// GatewayInfrastructurePropagation and client certificate validation, which Sluice does not
+    /// implement.
     static func supportedFeatures(_ addressing: Addressing) -> [String] {
         var features = [
             "Gateway", "GatewayHTTPListenerIsolation", "GatewayHTTPSListenerDetectMisdirectedRequests", "GatewayPort8080",
             "GatewayStaticAddresses", "HTTPRoute", "HTTPRoute303RedirectStatusCode", "HTTPRoute307RedirectStatusCode",
-            "HTTPRoute308RedirectStatusCode", "HTTPRouteBackendProtocolH2C", "HTTPRouteBackendProtocolWebSocket", "HTTPRouteBackendRequestHeaderModification",
+            "HTTPRoute308RedirectStatusCode", "HTTPRouteBackendProtocolH2C", "HTTPRouteBackendProtocolWebSocket",
+            "HTTPRouteBackendRequestHeaderModification",
             "HTTPRouteBackendTimeout", "HTTPRouteCORS", "HTTPRouteDestinationPortMatching", "HTTPRouteHostRewrite",
             "HTTPRouteMethodMatching", "HTTPRouteNamedRouteRule", "HTTPRouteParentRefPort", "HTTPRoutePathRedirect",
             "HTTPRoutePathRewrite", "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestMirror",
