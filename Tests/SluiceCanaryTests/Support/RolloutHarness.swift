@@ -84,12 +84,38 @@ final class RolloutHarness: Sendable {
         let server = APIServer(cluster: cluster, credentials: credentials, configuration: .init(host: "127.0.0.1", port: 0))
         let running = try await server.bind(writingKubeconfigInto: directory.url)
         let apiServer = Task { try await server.serve(running) }
-        let proxy = try await ProxyServer.start(configuration: ProxyConfiguration(portOffset: try freeLoopbackPort() - 80))
+        let proxy = try await boundProxy()
         let blue = try await Upstream.start(name: "shop-blue")
         let green = try await Upstream.start(name: "shop-green", behaviour)
         return RolloutHarness(
             directory: directory, cluster: cluster, proxy: proxy, blue: blue, green: green, options: options,
             apiServer: apiServer, kubeconfig: directory.path("kubeconfig").path)
+    }
+
+    /// A proxy already listening for port 80 (the offset's socket), which every revision's table
+    /// keeps. A port found free a moment ago may since be taken by a test running beside this
+    /// one: then another offset is tried here, rather than a probe finding the listener unbound.
+    private static func boundProxy() async throws -> ProxyServer {
+        var input = ProxyInput()
+        input.gatewayClasses = [GatewayClass(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: ObjectMeta(name: "sluice"),
+            spec: GatewayClassSpec(controllerName: RouteCompiler.defaultControllerName))]
+        input.gateways = [Gateway(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: ObjectMeta(name: "edge", namespace: "demo"),
+            spec: GatewaySpec(gatewayClassName: "sluice", listeners: [Listener(name: "http", port: 80, protocol: "HTTP")]))]
+        let table = RouteCompiler().compile(input).table
+        var lastFailures: [ListenerSocket: BindFailure] = [:]
+        for _ in 0..<5 {
+            let proxy = try await ProxyServer.start(configuration: ProxyConfiguration(portOffset: try freeLoopbackPort() - 80))
+            lastFailures = try await proxy.install(table)
+            if lastFailures.isEmpty { return proxy }
+            try await proxy.shutdown()
+        }
+        throw ProxyNotBound(failures: lastFailures)
+    }
+
+    struct ProxyNotBound: Error {
+        var failures: [ListenerSocket: BindFailure]
     }
 
     /// A controller as the agent makes one: the proxy's listeners and counters, a real clock.
