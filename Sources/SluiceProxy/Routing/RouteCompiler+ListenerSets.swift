@@ -27,17 +27,12 @@ extension CompilationState {
             else { continue }
             let gatewayKey = Self.gatewayKey(gateway)
             let generation = set.metadata.generation
-            func refused(_ reason: String, _ message: String) {
-                listenerSetConditions[setKey] = [
-                    condition("Accepted", false, reason, message, generation), condition("Programmed", false, reason, message, generation),
-                ]
-            }
             if case .unsupported = placements[gatewayKey] {
-                refused("ParentNotAccepted", "Gateway \(gatewayKey) is not accepted")
+                refuse(set, reason: "ParentNotAccepted", message: "Gateway \(gatewayKey) is not accepted")
                 continue
             }
             guard allowsListenerSets(of: gateway, from: namespace) else {
-                refused("NotAllowed", "the allowedListeners of Gateway \(gatewayKey) do not admit ListenerSets from namespace \(namespace)")
+                refuse(set, reason: "NotAllowed", message: "the allowedListeners of Gateway \(gatewayKey) do not admit ListenerSets from namespace \(namespace)")
                 continue
             }
             var states = listenerStates(set.spec.listeners, gatewayKey: gatewayKey, namespace: namespace, generation: generation, kind: "ListenerSet")
@@ -51,7 +46,7 @@ extension CompilationState {
                     condition("Programmed", true, "Programmed", "listeners programmed", generation),
                 ]
             } else {
-                refused("ListenersNotValid", "no listener of this ListenerSet is valid")
+                refuse(set, reason: "ListenersNotValid", message: "no listener of this ListenerSet is valid")
             }
         }
     }
@@ -106,14 +101,17 @@ extension CompilationState {
                 listeners[owner] = states
             }
             for set in sets where !(listeners[Self.listenerSetKey(set)] ?? []).contains(where: \.valid) {
-                let generation = set.metadata.generation
-                let message = "no listener of this ListenerSet is valid"
-                listenerSetConditions[Self.listenerSetKey(set)] = [
-                    condition("Accepted", false, "ListenersNotValid", message, generation),
-                    condition("Programmed", false, "ListenersNotValid", message, generation),
-                ]
+                refuse(set, reason: "ListenersNotValid", message: "no listener of this ListenerSet is valid")
             }
         }
+    }
+
+    /// A ListenerSet neither Accepted nor Programmed, for `reason`.
+    mutating func refuse(_ set: ListenerSet, reason: String, message: String) {
+        let generation = set.metadata.generation
+        listenerSetConditions[Self.listenerSetKey(set)] = [
+            condition("Accepted", false, reason, message, generation), condition("Programmed", false, reason, message, generation),
+        ]
     }
 
     /// `allowedListeners.namespaces`: None (the default), Same, All, or Selector on the namespace's labels.

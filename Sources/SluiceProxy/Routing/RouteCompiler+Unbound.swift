@@ -34,31 +34,32 @@ extension RouteCompiler.Output {
                 status.addresses = status.addresses?.filter { !unusable.contains($0.value ?? "") }
                 if status.addresses?.isEmpty == true { status.addresses = nil }
                 if !marked.anyProgrammed {
-                    status.conditions = status.conditions?.map { condition in
-                        guard condition.type == "Programmed", condition.status == "True" else { return condition }
-                        if let addressNotAvailable = marked.addressNotAvailable {
-                            return condition.changed(to: false, reason: "AddressNotUsable", message: addressNotAvailable.message)
-                        }
-                        return condition.changed(to: false, reason: "Invalid", message: "no listener could be bound")
-                    }
+                    status.conditions = Self.notProgrammed(status.conditions, addressNotAvailable: marked.addressNotAvailable)
                 }
                 result.typedStatuses[reference] = .gateway(status)
             case .listenerSet(var status)?:
                 guard let listeners = status.listeners else { continue }
                 let marked = Self.marking(listeners, sockets: byName, failures: failures)
                 status.listeners = marked.listeners
-                if !marked.anyProgrammed {
-                    status.conditions = status.conditions?.map { condition in
-                        guard condition.type == "Programmed", condition.status == "True" else { return condition }
-                        return condition.changed(to: false, reason: "Invalid", message: "no listener could be bound")
-                    }
-                }
+                if !marked.anyProgrammed { status.conditions = Self.notProgrammed(status.conditions, addressNotAvailable: nil) }
                 result.typedStatuses[reference] = .listenerSet(status)
             default:
                 continue
             }
         }
         return result
+    }
+
+    /// `conditions` with a True Programmed made False: AddressNotUsable when the address was not
+    /// this machine's, else Invalid.
+    private static func notProgrammed(_ conditions: [Condition]?, addressNotAvailable: BindFailure?) -> [Condition]? {
+        conditions?.map { condition in
+            guard condition.type == "Programmed", condition.status == "True" else { return condition }
+            if let addressNotAvailable {
+                return condition.changed(to: false, reason: "AddressNotUsable", message: addressNotAvailable.message)
+            }
+            return condition.changed(to: false, reason: "Invalid", message: "no listener could be bound")
+        }
     }
 
     /// `listeners` with each one served on a socket of `failures` marked PortUnavailable; whether
