@@ -11,7 +11,7 @@ import Testing
 /// cluster: what `sluice run` wires together, in one process.
 @Suite("Proxy feed")
 struct ProxyFeedTests {
-    @Test("a ListenerSet applied to the cluster is served, and its status and the Gateway's are written back; a GRPCRoute is told it is not served")
+    @Test("a ListenerSet applied to the cluster is served, and its status and the Gateway's are written back; a GRPCRoute's too")
     func listenerSetThroughTheCluster() async throws {
         let backend = try await DemoBackends.endpoint(for: .init(name: "blue", port: 0)).bind()
         let serving = Task { try await backend.run() }
@@ -85,7 +85,12 @@ struct ProxyFeedTests {
             await get(port: listenerPort, path: "/", host: "team.test")?.body.contains("\"backend\":\"blue\"") == true
         }
         #expect(served != nil, "team.test was not served through the ListenerSet")
-        #expect(await get(port: listenerPort, path: "/", host: "edge.test")?.status == 404)
+        // The GRPCRoute holds the Gateway's own listener: edge.test is routed (to a backend that
+        // speaks no HTTP/2, so not answered well: SluiceProxyTests has real gRPC on both sides).
+        let viaGRPCRoute = await eventually(timeout: .seconds(20)) {
+            await get(port: listenerPort, path: "/echo.Echo/Ping", host: "edge.test").map { $0.status != 404 } == true
+        }
+        #expect(viaGRPCRoute != nil, "edge.test was not routed by the GRPCRoute")
 
         let setReference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", namespace: "apps", name: "team")
         let gatewayReference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "apps", name: "edge")
@@ -102,14 +107,14 @@ struct ProxyFeedTests {
         let listeners = try await cluster.get(setReference)[FieldPath(parsing: "status.listeners")]?.arrayValue ?? []
         #expect(listeners.first?["attachedRoutes"]?.integerValue == 1)
         let grpcReference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", namespace: "apps", name: "echo")
-        let refused = await eventually(timeout: .seconds(20)) {
+        let accepted = await eventually(timeout: .seconds(20)) {
             let parents = try? await cluster.get(grpcReference)[FieldPath(parsing: "status.parents")]?.arrayValue
             return parents?.first?["conditions"]?.arrayValue?.contains {
-                $0["type"]?.stringValue == "Accepted" && $0["reason"]?.stringValue == "NotAllowedByListeners"
+                $0["type"]?.stringValue == "Accepted" && $0["status"]?.stringValue == "True"
             } == true
         }
         let grpcStatus = (try? await cluster.get(grpcReference))?[FieldPath(parsing: "status")]?.jsonText() ?? "none"
-        #expect(refused != nil, "GRPCRoute status: \(grpcStatus)")
+        #expect(accepted != nil, "GRPCRoute status: \(grpcStatus)")
         // The feed ends with its task; only then are the event loops stopped.
         running.cancel()
         await running.value

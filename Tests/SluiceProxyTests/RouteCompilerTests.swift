@@ -167,37 +167,125 @@ struct RouteCompilerTests {
         #expect(Endpoint.WireProtocol.needsTLS("HTTPS") && !Endpoint.WireProtocol.needsTLS("kubernetes.io/ws"))
     }
 
-    @Test("a GRPCRoute is not served: Accepted=False NotAllowedByListeners for this controller's Gateways, nothing for others, no table entry")
-    func grpcRouteRefused() throws {
+    /// The base manifests with `httproute-simple-same-namespace.yaml` (an HTTPRoute for every host
+    /// of Gateway same-namespace) and `yaml` added.
+    static func inputWithRoutes(_ yaml: String) throws -> ProxyInput {
         var input = try Self.input(["httproute-simple-same-namespace.yaml"])
-        let routes = try YAMLDecoder().objects("""
+        input.append(try ProxyInput(objects: try YAMLDecoder().objects(yaml, file: "grpc.yaml")))
+        return input
+    }
+
+    func routeStatus(_ output: RouteCompiler.Output, kind: String, name: String) -> RouteStatus? {
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: kind, namespace: Self.infra, name: name)
+        guard case .route(let status)? = output.typedStatuses[reference] else { return nil }
+        return status
+    }
+
+    @Test("an HTTPRoute and a GRPCRoute on one listener with intersecting hostnames: the older is accepted, the other refused there; apart, both serve")
+    func grpcAndHTTPRouteConflict() throws {
+        func grpcRoute(created: String, hostnames: String) -> String {
+            """
             apiVersion: gateway.networking.k8s.io/v1
             kind: GRPCRoute
-            metadata: {name: echo, namespace: \(Self.infra), generation: 3}
+            metadata: {name: echo, namespace: \(Self.infra), generation: 3, creationTimestamp: "\(created)"}
             spec:
               parentRefs: [{name: same-namespace}, {name: someone-elses}]
-              rules: [{matches: [{method: {service: echo.Echo, method: Ping}}], backendRefs: [{name: infra-backend-v1, port: 8080}]}]
-            """, file: "grpc.yaml")
-        input.append(try ProxyInput(objects: routes))
-        #expect(input.grpcRoutes.count == 1)
-        let output = RouteCompiler().compile(input)
-        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute", namespace: Self.infra, name: "echo")
-        guard case .route(let status)? = output.typedStatuses[reference] else {
-            Issue.record("no GRPCRoute status")
-            return
+              hostnames: \(hostnames)
+              rules: [{matches: [{method: {service: echo.Echo, method: Ping}}], backendRefs: [{name: grpc-infra-backend-v1, port: 8080}]}]
+            """
         }
-        #expect(status.parents.map(\.parentRef.name) == ["same-namespace"])
-        let accepted = status.parents.first?.conditions.first { $0.type == "Accepted" }
-        #expect(accepted?.status == "False")
-        #expect(accepted?.reason == "NotAllowedByListeners")
-        #expect(accepted?.observedGeneration == 3)
-        #expect(decide(output.table, host: "x", path: "/echo.Echo/Ping")?.backends.first.map { _ in true } == true, "the HTTPRoute still serves every path")
+        func accepted(_ status: RouteStatus?) -> Condition? { status?.parents.first?.conditions.first { $0.type == "Accepted" } }
+        var input = try Self.inputWithRoutes(grpcRoute(created: "2026-01-02T00:00:00Z", hostnames: "[]"))
+        input.httpRoutes[0].metadata.creationTimestamp = "2026-01-01T00:00:00Z"
+
+        // The HTTPRoute (every host) is older: the GRPCRoute is refused, only for this controller's Gateway.
+        var output = RouteCompiler().compile(input)
+        let refused = routeStatus(output, kind: "GRPCRoute", name: "echo")
+        #expect(refused?.parents.map(\.parentRef.name) == ["same-namespace"])
+        #expect(accepted(refused)?.status == "False")
+        #expect(accepted(refused)?.reason == "NotAllowedByListeners")
+        #expect(accepted(refused)?.message.contains("gateway-conformance-infra/gateway-conformance-infra-test") == true)
+        #expect(accepted(refused)?.observedGeneration == 3)
+        #expect(accepted(routeStatus(output, kind: "HTTPRoute", name: "gateway-conformance-infra-test"))?.status == "True")
+        #expect(decide(output.table, host: "x", path: "/echo.Echo/Ping")?.isGRPC == false, "the HTTPRoute serves every path")
         let gateway = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: Self.infra, name: "same-namespace")
         guard case .gateway(let gatewayStatus)? = output.typedStatuses[gateway] else {
             Issue.record("no Gateway status")
             return
         }
         #expect(gatewayStatus.listeners?.first?.attachedRoutes == 1, "only the HTTPRoute is attached")
+        #expect(gatewayStatus.listeners?.first?.supportedKinds?.map(\.kind) == ["HTTPRoute", "GRPCRoute"])
+
+        // The GRPCRoute is older: it serves, and the HTTPRoute is the one refused.
+        input.grpcRoutes[0].metadata.creationTimestamp = "2025-12-31T00:00:00Z"
+        output = RouteCompiler().compile(input)
+        #expect(accepted(routeStatus(output, kind: "GRPCRoute", name: "echo"))?.status == "True")
+        #expect(accepted(routeStatus(output, kind: "HTTPRoute", name: "gateway-conformance-infra-test"))?.status == "False")
+        #expect(decide(output.table, host: "x", path: "/echo.Echo/Ping", method: "POST")?.isGRPC == true)
+        #expect(decide(output.table, host: "x", path: "/") == nil, "the refused HTTPRoute serves nothing")
+
+        // Hostnames that do not intersect: both are accepted, each serves its own.
+        input = try Self.inputWithRoutes(grpcRoute(created: "2026-01-02T00:00:00Z", hostnames: "[grpc.example]"))
+        input.httpRoutes[0].spec.hostnames = ["web.example"]
+        output = RouteCompiler().compile(input)
+        #expect(accepted(routeStatus(output, kind: "GRPCRoute", name: "echo"))?.status == "True")
+        #expect(accepted(routeStatus(output, kind: "HTTPRoute", name: "gateway-conformance-infra-test"))?.status == "True")
+        #expect(decide(output.table, host: "grpc.example", path: "/echo.Echo/Ping", method: "POST")?.isGRPC == true)
+        #expect(decide(output.table, host: "web.example", path: "/echo.Echo/Ping")?.isGRPC == false)
+    }
+
+    @Test("GRPCRoute matches: Exact service and method, service alone, method alone, RegularExpression; the longest service, then method, then most headers first")
+    func grpcMatchPrecedence() throws {
+        var input = try Self.input([])
+        input.append(try ProxyInput(objects: try YAMLDecoder().objects("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: methods, namespace: \(Self.infra)}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              rules:
+              - name: method-only
+                matches: [{method: {method: Ping}}]
+                backendRefs: [{name: grpc-infra-backend-v1, port: 8080}]
+              - name: service-only
+                matches: [{method: {service: echo.Echo}}]
+                backendRefs: [{name: grpc-infra-backend-v1, port: 8080}]
+              - name: service-and-method
+                matches: [{method: {service: echo.Echo, method: Ping}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+              - name: with-header
+                matches: [{method: {service: echo.Echo, method: Ping}, headers: [{name: version, value: two}]}]
+                backendRefs: [{name: grpc-infra-backend-v2, port: 8080}]
+              - name: regex
+                matches: [{method: {type: RegularExpression, service: "health\\\\..*", method: "Ch.*"}}]
+                backendRefs: [{name: grpc-infra-backend-v3, port: 8080}]
+              - name: everything
+                backendRefs: [{name: grpc-infra-backend-v3, port: 8080}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: infra-backend-v1-slice, namespace: \(Self.infra), labels: {kubernetes.io/service-name: infra-backend-v1}}
+            addressType: IPv4
+            endpoints: [{addresses: [127.0.0.1]}]
+            ports: [{name: first-port, port: 3000}]
+            """, file: "grpc.yaml")))
+        let table = RouteCompiler().compile(input).table
+        func rule(_ path: String, _ headers: [(String, String)] = []) -> Int? {
+            decide(table, host: "x", path: path, method: "POST", headers: headers)?.ruleIndex
+        }
+        #expect(rule("/echo.Echo/Ping") == 2, "service and method beat either alone")
+        #expect(rule("/echo.Echo/Ping", [("version", "two")]) == 3, "a header more wins the tie")
+        #expect(rule("/echo.Echo/Other") == 1)
+        #expect(rule("/other.Service/Ping") == 0)
+        #expect(rule("/health.v1.Health/Check") == 4)
+        #expect(rule("/healthy/Check") == 5, "the service pattern's dot is a dot")
+        #expect(rule("/anything.At/All") == 5, "a rule without matches takes every call")
+        let backend = try #require(decide(table, host: "x", path: "/echo.Echo/Ping", method: "POST")?.backends.first?.target)
+        guard case .backend(let resolved) = backend else {
+            Issue.record("backend not resolved")
+            return
+        }
+        #expect(resolved.endpoints.map(\.wireProtocol) == [.h2c], "a GRPCRoute's backends are spoken to over h2c, whatever the appProtocol")
     }
 
     @Test("statuses: GatewayClass and Gateway Accepted/Programmed, listener supportedKinds and attachedRoutes")

@@ -12,6 +12,9 @@ extension CompilationState {
         listeners[key] = states
     }
 
+    /// The route kinds an HTTP or HTTPS listener serves, in the order `supportedKinds` lists them.
+    static let routeKinds = ["HTTPRoute", "GRPCRoute"]
+
     /// The listeners a Gateway or a ListenerSet (`kind`, in `namespace`) declares for the Gateway `gatewayKey`.
     func listenerStates(_ specs: [Listener], gatewayKey key: String, namespace: String, generation: Int64?, kind: String) -> [ListenerState] {
         var states: [ListenerState] = []
@@ -23,19 +26,19 @@ extension CompilationState {
             var kindsValid = true
             if let kinds = listener.allowedRoutes?.kinds, !kinds.isEmpty {
                 for kind in kinds {
-                    if (kind.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup, kind.kind == "HTTPRoute" {
-                        supported.append(RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: "HTTPRoute"))
+                    if (kind.group ?? RouteCompiler.gatewayGroup) == RouteCompiler.gatewayGroup, Self.routeKinds.contains(kind.kind) {
+                        supported.append(RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: kind.kind))
                     } else {
                         kindsValid = false
                     }
                 }
             } else {
-                supported = [RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: "HTTPRoute")]
+                supported = Self.routeKinds.map { RouteGroupKind(group: RouteCompiler.gatewayGroup, kind: $0) }
             }
             var certificate: TLSCertificate?
             var refsReason = ("ResolvedRefs", "references resolved")
             if !kindsValid {
-                refsReason = ("InvalidRouteKinds", "only HTTPRoute is supported")
+                refsReason = ("InvalidRouteKinds", "only HTTPRoute and GRPCRoute are supported")
             }
             guard listener.protocol == "HTTP" || isTLS else {
                 conditions.append(condition("Accepted", false, "UnsupportedProtocol", "protocol \(listener.protocol) is not supported", generation))

@@ -1,31 +1,84 @@
 import SluiceModel
 
+/// A route of either kind the proxy serves, as attachment sees it.
+enum AttachableRoute {
+    case http(HTTPRoute)
+    case grpc(GRPCRoute)
+
+    var kind: String {
+        switch self {
+        case .http: "HTTPRoute"
+        case .grpc: "GRPCRoute"
+        }
+    }
+
+    var metadata: ObjectMeta {
+        switch self {
+        case .http(let route): route.metadata
+        case .grpc(let route): route.metadata
+        }
+    }
+
+    var parentRefs: [ParentReference] {
+        switch self {
+        case .http(let route): route.spec.parentRefs ?? []
+        case .grpc(let route): route.spec.parentRefs ?? []
+        }
+    }
+
+    var hostnames: [String]? {
+        switch self {
+        case .http(let route): route.spec.hostnames
+        case .grpc(let route): route.spec.hostnames
+        }
+    }
+
+    var namespace: String { metadata.namespace ?? "default" }
+    var routeKey: String { "\(namespace)/\(metadata.name)" }
+    var apiVersion: String {
+        switch self {
+        case .http(let route): route.apiVersion
+        case .grpc(let route): route.apiVersion
+        }
+    }
+}
+
 extension CompilationState {
-    /// Attaches one HTTPRoute to the listeners its parentRefs select and records its status.
-    mutating func attach(_ route: HTTPRoute) {
-        let namespace = route.metadata.namespace ?? "default"
-        let routeKey = "\(namespace)/\(route.metadata.name)"
+    /// Attaches one route to the listeners its parentRefs select and records its status. A
+    /// listener `conflicts` names for this route (another kind's route holds an intersecting
+    /// hostname there) is left out.
+    mutating func attach(_ route: AttachableRoute, conflicts: KindConflicts) {
+        let namespace = route.namespace
+        let routeKey = route.routeKey
         let generation = route.metadata.generation
         var parents: [RouteParentStatus] = []
         var compiledRules: [CompiledRule]?
+        var routeEntries: [RouteEntry] = []
         var refsProblem: ReferenceProblem?
-        for parentRef in route.spec.parentRefs ?? [] {
+        for parentRef in route.parentRefs {
             guard let ownerKey = Self.listenersKey(of: parentRef, routeNamespace: namespace), let ownListeners = listeners[ownerKey] else { continue }
             if compiledRules == nil {
                 let (rules, problem) = compileRules(route, namespace: namespace, routeKey: routeKey)
                 compiledRules = rules
                 refsProblem = problem
+                routeEntries = entries(route, rules: rules, routeKey: routeKey)
             }
-            let result = select(ownListeners, for: parentRef, route: route, namespace: namespace)
             var conditions: [Condition]
-            switch result {
+            switch select(ownListeners, for: parentRef, route: route) {
             case .failure(let problem):
                 conditions = [condition("Accepted", false, problem.reason, problem.message, generation)]
             case .success(let selected):
-                for (index, hosts) in selected {
+                let kept = selected.filter { conflicts.loser(route, ownerKey: ownerKey, listener: $0.0) == nil }
+                if kept.isEmpty, let winner = conflicts.loser(route, ownerKey: ownerKey, listener: selected[0].0) {
+                    let message = "an older \(winner.kind) (\(winner.routeKey)) serves an intersecting hostname on the listener: "
+                        + "an HTTPRoute and a GRPCRoute do not share one"
+                    conditions = [condition("Accepted", false, "NotAllowedByListeners", message, generation)]
+                    break
+                }
+                for (index, hosts) in kept {
                     listeners[ownerKey]![index].attachedRoutes += 1
                     for host in hosts {
-                        for entry in entries(route, rules: compiledRules ?? [], routeKey: routeKey) {
+                        for entry in routeEntries {
                             listeners[ownerKey]![index].entries.append(ListenerEntry(host: host, entry: entry))
                         }
                     }
@@ -40,7 +93,8 @@ extension CompilationState {
             parents.append(RouteParentStatus(parentRef: parentRef, controllerName: controllerName, conditions: conditions))
         }
         if !parents.isEmpty {
-            record(.route(RouteStatus(parents: parents)), for: reference(route, kind: "HTTPRoute"))
+            let reference = ObjectReference(apiVersion: route.apiVersion, kind: route.kind, namespace: route.metadata.namespace, name: route.metadata.name)
+            record(.route(RouteStatus(parents: parents)), for: reference)
         }
     }
 
@@ -55,27 +109,9 @@ extension CompilationState {
         }
     }
 
-    /// A GRPCRoute is not served: each parent that is one of this controller's Gateways (or
-    /// their ListenerSets) says so, as the spec has a listener answer a route kind it does not
-    /// support: `Accepted=False NotAllowedByListeners`. Parents of other controllers are left alone.
-    mutating func refuse(_ route: GRPCRoute) {
-        let namespace = route.metadata.namespace ?? "default"
-        var parents: [RouteParentStatus] = []
-        for parentRef in route.spec.parentRefs ?? [] {
-            guard let ownerKey = Self.listenersKey(of: parentRef, routeNamespace: namespace), listeners[ownerKey] != nil else { continue }
-            let message = "the listeners of \(parentRef.kind ?? "Gateway") \(parentRef.name) support HTTPRoute only: Sluice does not serve GRPCRoute"
-            parents.append(RouteParentStatus(
-                parentRef: parentRef, controllerName: controllerName,
-                conditions: [condition("Accepted", false, "NotAllowedByListeners", message, route.metadata.generation)]))
-        }
-        if !parents.isEmpty {
-            record(.route(RouteStatus(parents: parents)), for: reference(route, kind: "GRPCRoute"))
-        }
-    }
-
     /// The listeners a parentRef attaches to, each with the effective hostnames (`nil`: any host).
     func select(
-        _ candidates: [ListenerState], for parentRef: ParentReference, route: HTTPRoute, namespace: String
+        _ candidates: [ListenerState], for parentRef: ParentReference, route: AttachableRoute
     ) -> Result<[(Int, [Hostname?])], ReferenceProblem> {
         let matching = candidates.indices.filter { index in
             let listener = candidates[index].spec
@@ -86,14 +122,14 @@ extension CompilationState {
         guard !matching.isEmpty else {
             return .failure(ReferenceProblem(reason: "NoMatchingParent", message: "no listener matches sectionName/port"))
         }
-        let allowed = matching.filter { allows(candidates[$0], routeNamespace: namespace) }
+        let allowed = matching.filter { allows(candidates[$0], kind: route.kind, routeNamespace: route.namespace) }
         guard !allowed.isEmpty else {
             return .failure(ReferenceProblem(reason: "NotAllowedByListeners", message: "no listener allows this route"))
         }
         var selected: [(Int, [Hostname?])] = []
         for index in allowed {
             let listenerHost = candidates[index].hostname
-            guard let routeHosts = route.spec.hostnames, !routeHosts.isEmpty else {
+            guard let routeHosts = route.hostnames, !routeHosts.isEmpty else {
                 selected.append((index, [listenerHost]))
                 continue
             }
@@ -113,8 +149,8 @@ extension CompilationState {
     }
 
     /// `allowedRoutes`: namespaces (Same by default, All, Selector) and kinds.
-    func allows(_ listener: ListenerState, routeNamespace: String) -> Bool {
-        guard listener.supportedKinds.contains(where: { $0.kind == "HTTPRoute" }) else { return false }
+    func allows(_ listener: ListenerState, kind: String, routeNamespace: String) -> Bool {
+        guard listener.supportedKinds.contains(where: { $0.kind == kind }) else { return false }
         let namespaces = listener.spec.allowedRoutes?.namespaces
         switch namespaces?.from ?? "Same" {
         case "All": return true
@@ -126,8 +162,15 @@ extension CompilationState {
         }
     }
 
-    /// One entry per match of every rule (a rule without matches matches every path).
-    func entries(_ route: HTTPRoute, rules: [CompiledRule], routeKey: String) -> [RouteEntry] {
+    /// One entry per match of every rule (a rule without matches matches every request).
+    func entries(_ route: AttachableRoute, rules: [CompiledRule], routeKey: String) -> [RouteEntry] {
+        switch route {
+        case .http(let route): httpEntries(route, rules: rules, routeKey: routeKey)
+        case .grpc(let route): grpcEntries(route, rules: rules, routeKey: routeKey)
+        }
+    }
+
+    func httpEntries(_ route: HTTPRoute, rules: [CompiledRule], routeKey: String) -> [RouteEntry] {
         var result: [RouteEntry] = []
         for (ruleIndex, rule) in (route.spec.rules ?? []).enumerated() where ruleIndex < rules.count {
             let matches = rule.matches.flatMap { $0.isEmpty ? nil : $0 } ?? [HTTPRouteMatch()]
@@ -160,17 +203,19 @@ extension CompilationState {
             path = .prefix(trimmed == "/" ? "" : trimmed)
             kind = 1
         }
-        func values(_ list: [HeaderMatch]?, lowercase: Bool) throws -> [(name: String, value: CompiledMatch.Value)] {
-            try (list ?? []).map { item -> (name: String, value: CompiledMatch.Value) in
-                let name = lowercase ? item.name.lowercased() : item.name
-                if item.type == "RegularExpression" { return (name, .regex(try ProxyRegex(item.value))) }
-                return (name, .exact(item.value))
-            }
-        }
         let compiled = CompiledMatch(
             path: path, headers: try values(match.headers, lowercase: true),
             queryParams: try values(match.queryParams, lowercase: false), method: match.method)
         return (compiled, kind, value.count)
+    }
+
+    /// Header or query parameter matches (Exact, RegularExpression), header names lowercased.
+    static func values(_ list: [HeaderMatch]?, lowercase: Bool) throws -> [(name: String, value: CompiledMatch.Value)] {
+        try (list ?? []).map { item -> (name: String, value: CompiledMatch.Value) in
+            let name = lowercase ? item.name.lowercased() : item.name
+            if item.type == "RegularExpression" { return (name, .regex(try ProxyRegex(item.value))) }
+            return (name, .exact(item.value))
+        }
     }
 }
 

@@ -3,14 +3,22 @@ import SluiceModel
 extension CompilationState {
     /// Compiles every rule of a route once (shared by every listener it attaches to), with the first
     /// reference problem found for `ResolvedRefs`.
-    mutating func compileRules(_ route: HTTPRoute, namespace: String, routeKey: String) -> ([CompiledRule], ReferenceProblem?) {
+    /// A GRPCRoute's rules are compiled as the HTTPRoute rules they amount to (its filters are
+    /// a subset of HTTPRoute's), with backends spoken to over h2c.
+    mutating func compileRules(_ route: AttachableRoute, namespace: String, routeKey: String) -> ([CompiledRule], ReferenceProblem?) {
+        let httpRules: [HTTPRouteRule]
+        switch route {
+        case .http(let route): httpRules = route.spec.rules ?? []
+        case .grpc(let route): httpRules = (route.spec.rules ?? []).map(\.asHTTPRule)
+        }
+        let isGRPC = route.kind == "GRPCRoute"
         var problem: ReferenceProblem?
         var rules: [CompiledRule] = []
-        for (index, rule) in (route.spec.rules ?? []).enumerated() {
+        for (index, rule) in httpRules.enumerated() {
             var backends: [WeightedBackend] = []
             for backendRef in rule.backendRefs ?? [] {
                 let target: BackendTarget
-                switch resolve(backendRef.reference, routeNamespace: namespace) {
+                switch resolve(backendRef.reference, routeKind: route.kind, routeNamespace: namespace) {
                 case .success(let backend): target = .backend(backend)
                 case .failure(let failure):
                     target = .invalid(reason: failure.message)
@@ -25,7 +33,7 @@ extension CompilationState {
             var mirrors: [Mirror] = []
             for filter in filters where filter.type == "RequestMirror" {
                 guard let mirror = filter.requestMirror else { continue }
-                switch resolve(mirror.backendRef, routeNamespace: namespace) {
+                switch resolve(mirror.backendRef, routeKind: route.kind, routeNamespace: namespace) {
                 case .success(let backend):
                     let fraction: Double
                     if let percent = mirror.percent {
@@ -55,7 +63,8 @@ extension CompilationState {
                 requestHeaders: headerFilters.request, responseHeaders: headerFilters.response,
                 redirect: redirect, rewrite: rewrite, cors: cors, mirrors: mirrors, backends: backends,
                 requestTimeout: rule.timeouts?.request.flatMap(GatewayDuration.parse).flatMap { $0 == .zero ? nil : $0 },
-                backendTimeout: rule.timeouts?.backendRequest.flatMap(GatewayDuration.parse).flatMap { $0 == .zero ? nil : $0 }))
+                backendTimeout: rule.timeouts?.backendRequest.flatMap(GatewayDuration.parse).flatMap { $0 == .zero ? nil : $0 },
+                isGRPC: isGRPC))
         }
         return (rules, problem)
     }
@@ -83,16 +92,18 @@ extension CompilationState {
         }
     }
 
-    /// A backendRef to its ready endpoints, or the reason (`InvalidKind`, `RefNotPermitted`,
-    /// `BackendNotFound`) it cannot be used.
-    mutating func resolve(_ ref: BackendObjectReference, routeNamespace: String) -> Result<ResolvedBackend, ReferenceProblem> {
+    /// A backendRef of a route of `routeKind` to its ready endpoints, or the reason
+    /// (`InvalidKind`, `RefNotPermitted`, `BackendNotFound`, `UnsupportedProtocol`) it cannot be
+    /// used. A GRPCRoute's backends speak HTTP/2 whatever their `appProtocol` says (gRPC is
+    /// HTTP/2 only), over cleartext with prior knowledge.
+    mutating func resolve(_ ref: BackendObjectReference, routeKind: String, routeNamespace: String) -> Result<ResolvedBackend, ReferenceProblem> {
         guard ref.isService else {
             return .failure(ReferenceProblem(
                 reason: "InvalidKind", message: "backendRef \(ref.name): kind \(ref.group ?? "")/\(ref.kind ?? "") is not supported"))
         }
         let namespace = ref.namespace ?? routeNamespace
         if namespace != routeNamespace,
-            !granted(from: (RouteCompiler.gatewayGroup, "HTTPRoute", routeNamespace), to: ("", "Service", ref.name), in: namespace)
+            !granted(from: (RouteCompiler.gatewayGroup, routeKind, routeNamespace), to: ("", "Service", ref.name), in: namespace)
         {
             return .failure(ReferenceProblem(
                 reason: "RefNotPermitted", message: "no ReferenceGrant in \(namespace) allows a reference to Service \(ref.name)"))
@@ -119,7 +130,7 @@ extension CompilationState {
             backendSlots[key] = slot
         }
         var endpoints: [Endpoint] = []
-        let wireProtocol = Endpoint.WireProtocol(appProtocol: servicePort.appProtocol)
+        let wireProtocol = routeKind == "GRPCRoute" ? .h2c : Endpoint.WireProtocol(appProtocol: servicePort.appProtocol)
         for slice in input.endpointSlices
         where (slice.metadata.namespace ?? "default") == namespace && slice.metadata.labels?[EndpointSlice.serviceNameLabel] == ref.name {
             guard let slicePort = slice.ports?.first(where: { ($0.name ?? "") == (servicePort.name ?? "") })?.port else { continue }

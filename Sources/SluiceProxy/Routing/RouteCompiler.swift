@@ -120,8 +120,9 @@ struct CompilationState {
         markSharedSocketConflicts(gateways)
         attachListenerSets(to: gateways)
         markSharedSocketConflicts(gateways)
-        for route in input.httpRoutes { attach(route) }
-        for route in input.grpcRoutes { refuse(route) }
+        let conflicts = kindConflicts()
+        for route in input.httpRoutes { attach(.http(route), conflicts: conflicts) }
+        for route in input.grpcRoutes { attach(.grpc(route), conflicts: conflicts) }
         for gateway in gateways { recordStatus(of: gateway) }
         recordListenerSetStatuses()
     }
@@ -232,12 +233,31 @@ struct ListenerEntry {
 extension RouteEntry {
     /// The spec's precedence: exact path, then the longest prefix, then method, most headers, most
     /// query parameters; ties go to the oldest route, then namespace/name, then rule and match order.
+    /// GRPCRoutes' matches: the most characters of service, then of method, then most headers, with
+    /// the same ties. The two kinds are not merged (a hostname is either's, see
+    /// `kindConflicts`); where Gateways sharing a socket bring both, age and name order them.
     static func precedes(_ lhs: Rank, _ rhs: Rank) -> Bool {
+        switch (lhs.grpc, rhs.grpc) {
+        case (nil, nil):
+            break
+        case (let left?, let right?):
+            if left.serviceLength != right.serviceLength { return left.serviceLength > right.serviceLength }
+            if left.methodLength != right.methodLength { return left.methodLength > right.methodLength }
+            if lhs.headerCount != rhs.headerCount { return lhs.headerCount > rhs.headerCount }
+            return tieBreak(lhs, rhs)
+        default:
+            return tieBreak(lhs, rhs)
+        }
         if lhs.pathKind != rhs.pathKind { return lhs.pathKind < rhs.pathKind }
         if lhs.pathLength != rhs.pathLength { return lhs.pathLength > rhs.pathLength }
         if lhs.hasMethod != rhs.hasMethod { return lhs.hasMethod }
         if lhs.headerCount != rhs.headerCount { return lhs.headerCount > rhs.headerCount }
         if lhs.queryCount != rhs.queryCount { return lhs.queryCount > rhs.queryCount }
+        return tieBreak(lhs, rhs)
+    }
+
+    /// The oldest route, then namespace/name, then rule and match order.
+    static func tieBreak(_ lhs: Rank, _ rhs: Rank) -> Bool {
         if lhs.creationTimestamp != rhs.creationTimestamp { return lhs.creationTimestamp < rhs.creationTimestamp }
         if lhs.routeKey != rhs.routeKey { return lhs.routeKey < rhs.routeKey }
         if lhs.ruleIndex != rhs.ruleIndex { return lhs.ruleIndex < rhs.ruleIndex }

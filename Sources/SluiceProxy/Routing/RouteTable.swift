@@ -142,6 +142,9 @@ public final class RouteEntry: Sendable {
         var hasMethod: Bool
         var headerCount: Int
         var queryCount: Int
+        /// A GRPCRoute's match ranks by the characters of its service, then of its method; nil for
+        /// an HTTPRoute's.
+        var grpc: (serviceLength: Int, methodLength: Int)? = nil
         var creationTimestamp: String
         var routeKey: String
         var ruleIndex: Int
@@ -210,6 +213,9 @@ public final class CompiledRule: Sendable {
     public let requestTimeout: Duration?
     /// `timeouts.backendRequest`: one attempt at the backend.
     public let backendTimeout: Duration?
+    /// A GRPCRoute's rule: a request it cannot send on (every backend invalid) is answered 503,
+    /// which gRPC clients read as `UNAVAILABLE`, as the spec asks (an HTTPRoute's gets 500).
+    public let isGRPC: Bool
     /// Worked out once, not per request (reading a filter's struct copies it, retaining each of
     /// its arrays): the request's fields change or are copied (mirrors), the filters' values can
     /// go on the wire (`WireText`), the response's fields change.
@@ -221,7 +227,7 @@ public final class CompiledRule: Sendable {
     init(
         route: String, ruleIndex: Int, requestHeaders: HeaderModifier?, responseHeaders: HeaderModifier?,
         redirect: Redirect?, rewrite: Rewrite?, cors: CORSPolicy? = nil, mirrors: [Mirror], backends: [WeightedBackend],
-        requestTimeout: Duration?, backendTimeout: Duration?
+        requestTimeout: Duration?, backendTimeout: Duration?, isGRPC: Bool = false
     ) {
         self.route = route
         self.ruleIndex = ruleIndex
@@ -235,6 +241,7 @@ public final class CompiledRule: Sendable {
         self.totalWeight = backends.reduce(0) { $0 + $1.weight }
         self.requestTimeout = requestTimeout
         self.backendTimeout = backendTimeout
+        self.isGRPC = isGRPC
         self.changesRequestFields = rewrite?.hostname != nil || requestHeaders != nil || !mirrors.isEmpty
         self.requestFiltersSendable = (requestHeaders?.isSendable ?? true) && (rewrite?.hostname.map(WireText.isFieldValue) ?? true)
         self.changesResponseFields = responseHeaders != nil || cors != nil

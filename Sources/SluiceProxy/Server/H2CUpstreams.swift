@@ -116,6 +116,9 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
     private var unwritten: ByteBuffer?
     private var requestMethod: HTTPMethod = .GET
     private var responseChunked = false
+    /// The status fields of a gRPC trailers-only answer, sent at its end.
+    private var statusTrailers = HTTPHeaders()
+    private static let grpcStatusFields = ["grpc-status", "grpc-message", "grpc-status-details-bin"]
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var bytes = unwrapOutboundIn(data)
@@ -129,8 +132,13 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
                 switch part {
                 case .head(let head):
                     requestMethod = head.method
-                    let requestHead = HTTPRequestHead(
-                        version: .http1_1, method: head.method, uri: head.uri, headers: head.headers())
+                    var headers = head.headers()
+                    // gRPC servers may refuse a call without it (it tells them no proxy on the
+                    // way drops trailers); the proxy removed the client's as hop-by-hop.
+                    if headers.first(name: "content-type")?.lowercased().hasPrefix("application/grpc") == true {
+                        headers.replaceOrAdd(name: "te", value: "trailers")
+                    }
+                    let requestHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
                     context.write(wrapOutboundOut(.head(requestHead)), promise: nil)
                 case .body(let body):
                     context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
@@ -154,6 +162,16 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
             head.headers.remove(name: "connection")
             let informational = head.status.code < 200
             let bodyless = informational || head.status == .noContent || head.status == .notModified || requestMethod == .HEAD
+            if !informational, head.headers.contains(name: "grpc-status") {
+                // A gRPC "trailers-only" answer (one HEADERS frame ending the stream): its status
+                // goes on as trailers, which is how it still reads as one after the HTTP/1.1 leg
+                // (a client's HTTP/2 stream gets HEADERS, then trailers).
+                for name in Self.grpcStatusFields {
+                    for value in head.headers[name] { statusTrailers.add(name: name, value: value) }
+                    head.headers.remove(name: name)
+                }
+                head.headers.remove(name: "content-length")
+            }
             // A length the backend gave frames the body; without one, chunked (which also carries trailers).
             responseChunked = !bodyless && !head.headers.contains(name: "content-length")
             if responseChunked { head.headers.replaceOrAdd(name: "transfer-encoding", value: "chunked") }
@@ -170,6 +188,7 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
         case .end(let trailers):
             guard responseChunked else { return }
             bytes.writeString("0\r\n")
+            for (name, value) in statusTrailers { bytes.writeString("\(name): \(value)\r\n") }
             for (name, value) in trailers ?? [:] { bytes.writeString("\(name): \(value)\r\n") }
             bytes.writeString("\r\n")
         }

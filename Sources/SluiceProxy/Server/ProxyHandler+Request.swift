@@ -86,12 +86,12 @@ extension ProxyHandler {
             state = .direct(.redirect(status: redirect.statusCode, location: location), keepAlive: keepAlive, method: head.method)
             return
         }
-        guard rule.totalWeight > 0, let picked = rule.backend(at: Int(pool.random.next() % UInt64(rule.totalWeight))) else {
-            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
-            return
-        }
-        guard case .backend(let backend) = picked.target else {
-            state = .direct(.plain(.internalServerError), keepAlive: keepAlive, method: head.method)
+        guard rule.totalWeight > 0, let picked = rule.backend(at: Int(pool.random.next() % UInt64(rule.totalWeight))),
+            case .backend(let backend) = picked.target
+        else {
+            // gRPC clients read 503 as UNAVAILABLE, the status the spec gives a GRPCRoute's
+            // invalid backends.
+            state = .direct(.plain(rule.isGRPC ? .serviceUnavailable : .internalServerError), keepAlive: keepAlive, method: head.method)
             return
         }
         let stats = installed.stats(of: backend)

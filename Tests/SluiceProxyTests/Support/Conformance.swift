@@ -155,11 +155,12 @@ final class ConformanceEnvironment: Sendable {
         return status
     }
 
-    /// The conditions of an HTTPRoute's computed status for the parent named `parent` (of `kind`).
+    /// The conditions of a route's computed status for the parent named `parent` (of `kind`).
     func routeConditions(
-        _ name: String, namespace: String = "gateway-conformance-infra", parent: String, kind: String = "Gateway"
+        _ name: String, namespace: String = "gateway-conformance-infra", parent: String, kind: String = "Gateway",
+        routeKind: String = "HTTPRoute"
     ) -> [String: (status: String, reason: String)] {
-        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: namespace, name: name)
+        let reference = ObjectReference(apiVersion: "gateway.networking.k8s.io/v1", kind: routeKind, namespace: namespace, name: name)
         var result: [String: (status: String, reason: String)] = [:]
         for entry in output.statuses[reference]?.objectValue?["parents"]?.arrayValue ?? [] {
             let parentRef = entry["parentRef"]

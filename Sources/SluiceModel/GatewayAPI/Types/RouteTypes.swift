@@ -166,6 +166,11 @@ public struct GRPCRouteMatch: Codable, Sendable, Hashable {
     public var method: MethodMatch?
     public var headers: [HeaderMatch]?
 
+    public init(method: MethodMatch? = nil, headers: [HeaderMatch]? = nil) {
+        self.method = method
+        self.headers = headers
+    }
+
     public struct MethodMatch: Codable, Sendable, Hashable {
         public var type: String?
         public var service: String?

@@ -1,0 +1,144 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+
+/// The conformance suite's gRPC echo service by name (`gateway_api_conformance.echo_basic.grpcecho.GrpcEcho`,
+/// methods Echo, EchoTwo, EchoThree), served by grpc-swift over h2c. Messages are opaque bytes:
+/// the reply is JSON naming the backend, the method and the request's string metadata, so tests
+/// see where a call went and what reached the backend.
+enum GRPCEcho {
+    static let service = "gateway_api_conformance.echo_basic.grpcecho.GrpcEcho"
+
+    static func method(_ name: String) -> MethodDescriptor {
+        MethodDescriptor(fullyQualifiedService: service, method: name)
+    }
+
+    struct Reply: Decodable, Sendable {
+        var backend: String
+        var method: String
+        var metadata: [String: String]
+        var bodyLength: Int
+    }
+}
+
+/// A message as its bytes.
+struct RawBytesCoder: MessageSerializer, MessageDeserializer {
+    typealias Message = [UInt8]
+
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}
+
+/// A gRPC server on 127.0.0.1 (a free port) answering the echo service's methods (EchoThree only
+/// when `servesEchoThree`: else `UNIMPLEMENTED`, as its router answers any unknown method), and
+/// `Refuse`, which fails with `PERMISSION_DENIED`.
+final class GRPCEchoServer: Sendable {
+    let name: String
+    let port: Int
+    private let server: GRPCServer<HTTP2ServerTransport.Posix>
+    private let serving: Task<Void, any Error>
+
+    private init(name: String, port: Int, server: GRPCServer<HTTP2ServerTransport.Posix>, serving: Task<Void, any Error>) {
+        self.name = name
+        self.port = port
+        self.server = server
+        self.serving = serving
+    }
+
+    static func start(name: String, servesEchoThree: Bool = false) async throws -> GRPCEchoServer {
+        let server = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+            services: [EchoService(name: name, methods: ["Echo", "EchoTwo", "Refuse"] + (servesEchoThree ? ["EchoThree"] : []))])
+        let serving = Task { try await server.serve() }
+        guard let address = try await server.listeningAddress?.ipv4 else {
+            serving.cancel()
+            throw CancellationError()
+        }
+        return GRPCEchoServer(name: name, port: address.port, server: server, serving: serving)
+    }
+
+    func stop() async {
+        server.beginGracefulShutdown()
+        serving.cancel()
+        _ = await serving.result
+    }
+
+    private struct EchoService: RegistrableRPCService {
+        var name: String
+        var methods: [String]
+
+        func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+            for method in methods {
+                router.registerHandler(
+                    forMethod: GRPCEcho.method(method), deserializer: RawBytesCoder(), serializer: RawBytesCoder()
+                ) { [name] request, _ in
+                    if method == "Refuse" {
+                        // Before any message: grpc-swift answers "trailers-only" (one HEADERS frame).
+                        throw RPCError(code: .permissionDenied, message: "refused by \(name)")
+                    }
+                    var metadata: [String: String] = [:]
+                    for (key, value) in request.metadata {
+                        if case .string(let text) = value { metadata[key] = metadata[key].map { "\($0),\(text)" } ?? text }
+                    }
+                    var bodyLength = 0
+                    for try await message in request.messages { bodyLength += message.count }
+                    let reply: [String: Any] = ["backend": name, "method": method, "metadata": metadata, "bodyLength": bodyLength]
+                    let bytes = try [UInt8](JSONSerialization.data(withJSONObject: reply))
+                    return StreamingServerResponse(single: ServerResponse(message: bytes, trailingMetadata: ["echo-trailer": "\(name)"]))
+                }
+            }
+        }
+    }
+}
+
+/// One unary call through the proxy: `:authority` is `host`, the answer is the echo's reply and
+/// the trailing metadata, or the call's error.
+enum GRPCTestClient {
+    struct Answer: Sendable {
+        var reply: GRPCEcho.Reply
+        var trailers: [String: String]
+    }
+
+    static func call(
+        port: Int, host: String, method: String, metadata fields: [String: String] = [:], body: [UInt8] = Array("hello".utf8)
+    ) async throws -> Answer {
+        var metadata = Metadata()
+        for (key, value) in fields { metadata.addString(value, forKey: key) }
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.authority = host
+        config.backoff.initial = .milliseconds(10)
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+        return try await withGRPCClient(transport: transport) { client in
+            try await client.unary(
+                request: ClientRequest(message: body, metadata: metadata), descriptor: GRPCEcho.method(method),
+                serializer: RawBytesCoder(), deserializer: RawBytesCoder(), options: .defaults
+            ) { response in
+                let bytes = try response.message
+                var trailers: [String: String] = [:]
+                for (key, value) in response.trailingMetadata {
+                    if case .string(let text) = value { trailers[key] = text }
+                }
+                return Answer(reply: try JSONDecoder().decode(GRPCEcho.Reply.self, from: Data(bytes)), trailers: trailers)
+            }
+        }
+    }
+
+    /// The status code a call ends with (nil when it succeeds).
+    static func code(port: Int, host: String, method: String, metadata: [String: String] = [:]) async throws -> RPCError.Code? {
+        try await error(port: port, host: host, method: method, metadata: metadata)?.code
+    }
+
+    /// The error a call ends with (nil when it succeeds).
+    static func error(port: Int, host: String, method: String, metadata: [String: String] = [:]) async throws -> RPCError? {
+        do {
+            _ = try await call(port: port, host: host, method: method, metadata: metadata)
+            return nil
+        } catch let error as RPCError {
+            return error
+        }
+    }
+}
