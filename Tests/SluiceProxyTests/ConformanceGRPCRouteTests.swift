@@ -39,7 +39,7 @@ struct ConformanceGRPCRouteTests {
         #expect(try await GRPCTestClient.code(port: port, host: "grpc.example", method: "EchoThree") == .unimplemented)
     }
 
-    @Test("a backend's failures reach the client as the backend gave them: trailers-only answers keep their code and message")
+    @Test("a backend's failures reach the client as the backend gave them (trailers-only answers keep their code and message), and count by their gRPC status")
     func backendStatuses() async throws {
         let grpc = try await GRPCConformance.start("""
             apiVersion: gateway.networking.k8s.io/v1
@@ -59,6 +59,11 @@ struct ConformanceGRPCRouteTests {
         let refused = try await GRPCTestClient.error(port: port, host: "grpc.example", method: "Refuse")
         #expect(refused?.code == .permissionDenied)
         #expect(refused?.message == "refused by grpc-infra-backend-v1")
+        // Statistics count each call by its gRPC status: OK a 2xx, PERMISSION_DENIED a 4xx
+        // (403), UNIMPLEMENTED a 5xx (501), as the canary must see them.
+        let stats = grpc.env.proxy.stats.snapshot().first { $0.key.name == "grpc-infra-backend-v1" }?.value
+        #expect(stats?.requests == 3)
+        #expect(stats?.responsesByClass == [0, 1, 0, 1, 1], "\(stats?.responsesByClass ?? [])")
     }
 
     @Test("GRPCRouteHeaderMatching: header matches, ANDed within a match, ORed across matches, most headers first, then rule order")

@@ -116,6 +116,13 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
     private var unwritten: ByteBuffer?
     private var requestMethod: HTTPMethod = .GET
     private var responseChunked = false
+    private var requestEnded = false
+    private var responseEnded = false
+    /// The body bytes still to come of a response framed by its length. The bytes that complete
+    /// it are `held` until the stream ends: the exchange closes its stream as soon as it has the
+    /// whole response, and it must not be before HTTP/2 has seen the stream end (see `close`).
+    private var lengthRemaining: Int?
+    private var held: ByteBuffer?
     /// The status fields of a gRPC trailers-only answer, sent at its end.
     private var statusTrailers = HTTPHeaders()
     private static let grpcStatusFields = ["grpc-status", "grpc-message", "grpc-status-details-bin"]
@@ -143,6 +150,7 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
                 case .body(let body):
                     context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
                 case .end(let trailers):
+                    requestEnded = true
                     context.write(wrapOutboundOut(.end(trailers)), promise: nil)
                 }
             }
@@ -153,6 +161,18 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
         }
         if bytes.readableBytes > 0 { unwritten = bytes }
         promise?.succeed()
+    }
+
+    /// The exchange's end closes its stream. When both sides have ended, HTTP/2 closes the stream
+    /// itself, just after the last frame is read; closed before that, it would send RST_STREAM,
+    /// which servers count against a reset-flood limit (NIO's: 200 in 30 s, then GOAWAY
+    /// ENHANCE_YOUR_CALM for the whole connection).
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard requestEnded, responseEnded, mode == .all else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        if let promise { context.channel.closeFuture.cascade(to: promise) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -179,18 +199,39 @@ final class HTTP1OverHTTP2Stream: ChannelDuplexHandler {
             bytes.writeString("HTTP/1.1 \(head.status.code) \(head.status.reasonPhrase)\r\n")
             for (name, value) in head.headers { bytes.writeString("\(name): \(value)\r\n") }
             bytes.writeString("\r\n")
+            if !informational {
+                lengthRemaining = bodyless ? 0 : responseChunked ? nil : head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+                if lengthRemaining == 0 {
+                    held = bytes
+                    return
+                }
+            }
         case .body(let body):
             guard body.readableBytes > 0 else { return }
             if responseChunked { bytes.writeString(String(body.readableBytes, radix: 16) + "\r\n") }
             var body = body
             bytes.writeBuffer(&body)
             if responseChunked { bytes.writeString("\r\n") }
+            if let remaining = lengthRemaining {
+                lengthRemaining = remaining - bytes.readableBytes
+                if remaining <= bytes.readableBytes {
+                    held = bytes
+                    return
+                }
+            }
         case .end(let trailers):
-            guard responseChunked else { return }
-            bytes.writeString("0\r\n")
-            for (name, value) in statusTrailers { bytes.writeString("\(name): \(value)\r\n") }
-            for (name, value) in trailers ?? [:] { bytes.writeString("\(name): \(value)\r\n") }
-            bytes.writeString("\r\n")
+            responseEnded = true
+            if let last = held {
+                held = nil
+                bytes = last
+            }
+            if responseChunked {
+                bytes.writeString("0\r\n")
+                for (name, value) in statusTrailers { bytes.writeString("\(name): \(value)\r\n") }
+                for (name, value) in trailers ?? [:] { bytes.writeString("\(name): \(value)\r\n") }
+                bytes.writeString("\r\n")
+            }
+            guard bytes.readableBytes > 0 else { return }
         }
         context.fireChannelRead(wrapInboundOut(bytes))
     }

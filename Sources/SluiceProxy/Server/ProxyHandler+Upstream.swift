@@ -74,7 +74,8 @@ extension ProxyHandler {
             exchange.timeout?.cancel()
             // One reading of the clock for the latency and the idle time.
             let now = context.eventLoop.now
-            exchange.stats?.recordResponse(status: exchange.status, latency: exchange.elapsed(at: now))
+            let status = exchange.rule.isGRPC ? GRPCStatusClass.httpStatus(trailers: trailers, otherwise: exchange.status) : exchange.status
+            exchange.stats?.recordResponse(status: status, latency: exchange.elapsed(at: now))
             connection.handler.delegate = nil
             // An upstream that declined an upgrade may no longer read the connection as HTTP
             // (NIO's decoder stops at a request with `Upgrade`): it is not trusted with another.
