@@ -66,6 +66,22 @@ struct ConformanceGRPCRouteTests {
         #expect(stats?.responsesByClass == [0, 1, 0, 1, 1], "\(stats?.responsesByClass ?? [])")
     }
 
+    @Test("a bidirectional stream passes through message by message, each side's messages forwarded as they come")
+    func bidirectionalStreaming() async throws {
+        let grpc = try await GRPCConformance.start("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: chat, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              rules: [{backendRefs: [{name: grpc-infra-backend-v2, port: 8080}]}]
+            """)
+        defer { Task { await grpc.stop() } }
+        let messages = (1...20).map { "message \($0) " + String(repeating: "x", count: $0 * 500) }
+        let answers = try await GRPCTestClient.chat(port: await grpc.env.port(), host: "grpc.example", messages: messages)
+        #expect(answers == messages.map { "grpc-infra-backend-v2: \($0)" })
+    }
+
     @Test("GRPCRouteHeaderMatching: header matches, ANDed within a match, ORed across matches, most headers first, then rule order")
     func headerMatching() async throws {
         let grpc = try await GRPCConformance.start("""

@@ -34,7 +34,8 @@ struct RawBytesCoder: MessageSerializer, MessageDeserializer {
 
 /// A gRPC server on 127.0.0.1 (a free port) answering the echo service's methods (EchoThree only
 /// when `servesEchoThree`: else `UNIMPLEMENTED`, as its router answers any unknown method), and
-/// `Refuse`, which fails with `PERMISSION_DENIED`.
+/// `Refuse`, which fails with `PERMISSION_DENIED`, and `Chat`, a bidirectional stream answering
+/// each message as it comes.
 final class GRPCEchoServer: Sendable {
     let name: String
     let port: Int
@@ -51,7 +52,7 @@ final class GRPCEchoServer: Sendable {
     static func start(name: String, servesEchoThree: Bool = false) async throws -> GRPCEchoServer {
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
-            services: [EchoService(name: name, methods: ["Echo", "EchoTwo", "Refuse"] + (servesEchoThree ? ["EchoThree"] : []))])
+            services: [EchoService(name: name, methods: ["Echo", "EchoTwo", "Chat", "Refuse"] + (servesEchoThree ? ["EchoThree"] : []))])
         let serving = Task { try await server.serve() }
         guard let address = try await server.listeningAddress?.ipv4 else {
             serving.cancel()
@@ -75,6 +76,13 @@ final class GRPCEchoServer: Sendable {
                 router.registerHandler(
                     forMethod: GRPCEcho.method(method), deserializer: RawBytesCoder(), serializer: RawBytesCoder()
                 ) { [name] request, _ in
+                    if method == "Chat" {
+                        // Each message answered as it arrives: the call lives as long as the client's side.
+                        return StreamingServerResponse { writer in
+                            for try await message in request.messages { try await writer.write(Array("\(name): ".utf8) + message) }
+                            return [:]
+                        }
+                    }
                     if method == "Refuse" {
                         // Before any message: grpc-swift answers "trailers-only" (one HEADERS frame).
                         throw RPCError(code: .permissionDenied, message: "refused by \(name)")
@@ -102,17 +110,21 @@ enum GRPCTestClient {
         var trailers: [String: String]
     }
 
+    /// h2c with prior knowledge to the proxy's port, `:authority` set to `host`.
+    static func transport(port: Int, host: String) throws -> HTTP2ClientTransport.Posix {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.authority = host
+        config.backoff.initial = .milliseconds(10)
+        return try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+    }
+
     static func call(
         port: Int, host: String, method: String, metadata fields: [String: String] = [:], body: [UInt8] = Array("hello".utf8)
     ) async throws -> Answer {
         var metadata = Metadata()
         for (key, value) in fields { metadata.addString(value, forKey: key) }
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.http2.authority = host
-        config.backoff.initial = .milliseconds(10)
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
-        return try await withGRPCClient(transport: transport) { client in
+        return try await withGRPCClient(transport: try transport(port: port, host: host)) { client in
             try await client.unary(
                 request: ClientRequest(message: body, metadata: metadata), descriptor: GRPCEcho.method(method),
                 serializer: RawBytesCoder(), deserializer: RawBytesCoder(), options: .defaults
@@ -123,6 +135,35 @@ enum GRPCTestClient {
                     if case .string(let text) = value { trailers[key] = text }
                 }
                 return Answer(reply: try JSONDecoder().decode(GRPCEcho.Reply.self, from: Data(bytes)), trailers: trailers)
+            }
+        }
+    }
+
+    /// A bidirectional `Chat`: each message is sent only once the answer to the one before came
+    /// back, so a proxy that held either direction's messages back would stall it; `deadline`
+    /// bounds the whole call. The answers, in order.
+    static func chat(port: Int, host: String, messages: [String], deadline: Duration = .seconds(10)) async throws -> [String] {
+        let (answers, answered) = AsyncStream.makeStream(of: Void.self)
+        var options = CallOptions.defaults
+        options.timeout = deadline
+        return try await withGRPCClient(transport: try transport(port: port, host: host)) { client in
+            try await client.bidirectionalStreaming(
+                request: StreamingClientRequest(of: [UInt8].self) { writer in
+                    var waiting = answers.makeAsyncIterator()
+                    for message in messages {
+                        try await writer.write(Array(message.utf8))
+                        guard await waiting.next() != nil else { return }
+                    }
+                },
+                descriptor: GRPCEcho.method("Chat"), serializer: RawBytesCoder(), deserializer: RawBytesCoder(), options: options
+            ) { response in
+                var received: [String] = []
+                for try await message in response.messages {
+                    received.append(String(decoding: message, as: UTF8.self))
+                    answered.yield()
+                }
+                answered.finish()
+                return received
             }
         }
     }
