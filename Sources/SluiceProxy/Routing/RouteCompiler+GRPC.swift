@@ -114,7 +114,7 @@ struct KindConflicts {
     var losers: [LoserKey: Claim] = [:]
 
     /// The route of the other kind that keeps `listener` from `route`, if one does.
-    func loser(_ route: AttachableRoute, ownerKey: String, listener index: Int) -> Claim? {
+    func winner(over route: AttachableRoute, ownerKey: String, listener index: Int) -> Claim? {
         losers[LoserKey(kind: route.kind, routeKey: route.routeKey, listener: ListenerKey(owner: ownerKey, index: index))]
     }
 }

@@ -68,10 +68,10 @@ extension CompilationState {
             case .failure(let problem):
                 conditions = [condition("Accepted", false, problem.reason, problem.message, generation)]
             case .success(let selected):
-                let kept = selected.filter { conflicts.loser(route, ownerKey: ownerKey, listener: $0.0) == nil }
-                if kept.isEmpty, let winner = conflicts.loser(route, ownerKey: ownerKey, listener: selected[0].0) {
-                    let message = "an older \(winner.kind) (\(winner.routeKey)) serves an intersecting hostname on the listener: "
-                        + "an HTTPRoute and a GRPCRoute do not share one"
+                let kept = selected.filter { conflicts.winner(over: route, ownerKey: ownerKey, listener: $0.0) == nil }
+                if kept.isEmpty, let winner = conflicts.winner(over: route, ownerKey: ownerKey, listener: selected[0].0) {
+                    let message = "\(winner.kind) \(winner.routeKey) holds an intersecting hostname on the listener (it is older, "
+                        + "or first by namespace/name): an HTTPRoute and a GRPCRoute do not share one"
                     conditions = [condition("Accepted", false, "NotAllowedByListeners", message, generation)]
                     break
                 }
