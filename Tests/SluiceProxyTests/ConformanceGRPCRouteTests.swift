@@ -67,6 +67,28 @@ struct ConformanceGRPCRouteTests {
         #expect(stats?.responsesByClass == [0, 1, 0, 1, 1], "\(stats?.responsesByClass ?? [])")
     }
 
+    @Test("over an HTTPS listener: TLS with ALPN h2, the listener's certificate verified, the hostname's listener picked by the server name")
+    func overTLS() async throws {
+        let grpc = try await GRPCConformance.start("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: secure, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace-with-https-listener, sectionName: https-with-hostname}]
+              hostnames: [second-example.org]
+              rules: [{backendRefs: [{name: grpc-infra-backend-v3, port: 8080}]}]
+            """)
+        defer { Task { await grpc.stop() } }
+        #expect(grpc.conditions("secure", parent: "same-namespace-with-https-listener")["Accepted"]?.status == "True")
+        let ca = try TestCertificates.shared.get().caPEM
+        let port = await grpc.env.port(443)
+        let answer = try await GRPCTestClient.call(port: port, host: "second-example.org", method: "Echo", trusting: ca)
+        #expect(answer.reply.backend == "grpc-infra-backend-v3")
+        #expect(answer.trailers["echo-trailer"] == "grpc-infra-backend-v3")
+        // The other listener on the port (no hostname) has no GRPCRoute.
+        #expect(try await GRPCTestClient.code(port: port, host: "example.org", method: "Echo", trusting: ca) == .unimplemented)
+    }
+
     @Test("a bidirectional stream passes through message by message, each side's messages forwarded as they come")
     func bidirectionalStreaming() async throws {
         let grpc = try await GRPCConformance.start("""

@@ -110,21 +110,25 @@ enum GRPCTestClient {
         var trailers: [String: String]
     }
 
-    /// h2c with prior knowledge to the proxy's port, `:authority` set to `host`.
-    static func transport(port: Int, host: String) throws -> HTTP2ClientTransport.Posix {
+    /// To the proxy's port, `:authority` (and with TLS, the server name) set to `host`: h2c with
+    /// prior knowledge, or TLS (ALPN h2) verifying the listener's certificate against `trusting`.
+    static func transport(port: Int, host: String, trusting caPEM: [UInt8]? = nil) throws -> HTTP2ClientTransport.Posix {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.authority = host
         config.backoff.initial = .milliseconds(10)
-        return try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+        let security: HTTP2ClientTransport.Posix.TransportSecurity = caPEM.map { ca in
+            .tls { tls in tls.trustRoots = .certificates([.bytes(ca, format: .pem)]) }
+        } ?? .plaintext
+        return try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security, config: config)
     }
 
     static func call(
-        port: Int, host: String, method: String, metadata fields: [String: String] = [:], body: [UInt8] = Array("hello".utf8)
+        port: Int, host: String, method: String, metadata fields: [String: String] = [:], body: [UInt8] = Array("hello".utf8),
+        trusting caPEM: [UInt8]? = nil
     ) async throws -> Answer {
         var metadata = Metadata()
         for (key, value) in fields { metadata.addString(value, forKey: key) }
-        return try await withGRPCClient(transport: try transport(port: port, host: host)) { client in
+        return try await withGRPCClient(transport: try transport(port: port, host: host, trusting: caPEM)) { client in
             try await client.unary(
                 request: ClientRequest(message: body, metadata: metadata), descriptor: GRPCEcho.method(method),
                 serializer: RawBytesCoder(), deserializer: RawBytesCoder(), options: .defaults
@@ -169,14 +173,18 @@ enum GRPCTestClient {
     }
 
     /// The status code a call ends with (nil when it succeeds).
-    static func code(port: Int, host: String, method: String, metadata: [String: String] = [:]) async throws -> RPCError.Code? {
-        try await error(port: port, host: host, method: method, metadata: metadata)?.code
+    static func code(
+        port: Int, host: String, method: String, metadata: [String: String] = [:], trusting caPEM: [UInt8]? = nil
+    ) async throws -> RPCError.Code? {
+        try await error(port: port, host: host, method: method, metadata: metadata, trusting: caPEM)?.code
     }
 
     /// The error a call ends with (nil when it succeeds).
-    static func error(port: Int, host: String, method: String, metadata: [String: String] = [:]) async throws -> RPCError? {
+    static func error(
+        port: Int, host: String, method: String, metadata: [String: String] = [:], trusting caPEM: [UInt8]? = nil
+    ) async throws -> RPCError? {
         do {
-            _ = try await call(port: port, host: host, method: method, metadata: metadata)
+            _ = try await call(port: port, host: host, method: method, metadata: metadata, trusting: caPEM)
             return nil
         } catch let error as RPCError {
             return error
