@@ -4,7 +4,7 @@ import SluiceModel
 import SluiceProxy
 
 /// Routes using every kind of match (exact, prefix and regex paths, headers, query parameters,
-/// methods) over two hostnames, compiled once.
+/// methods; a GRPCRoute's service and method matches) over three hostnames, compiled once.
 let table: RouteTable = {
     let yaml = """
         apiVersion: gateway.networking.k8s.io/v1
@@ -42,9 +42,27 @@ let table: RouteTable = {
               backendRefs: [{name: svc, port: 8080}]
             - matches: [{headers: [{type: RegularExpression, name: x-re, value: "^a.*z$"}]}]
               filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: g, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          hostnames: [grpc.test]
+          rules:
+            - matches: [{method: {service: echo.Echo, method: Ping}}, {method: {service: health.Health}}]
+              backendRefs: [{name: svc, port: 8080}]
+            - matches: [{method: {method: Check}, headers: [{name: x-a, value: "1"}]}]
+              backendRefs: [{name: svc, port: 8080}]
+            - matches: [{method: {type: RegularExpression, service: "a\\\\..*", method: "[A-Z].*"}}]
+              backendRefs: [{name: missing, port: 8080}]
         """
     let objects = try! YAMLDecoder().objects(yaml, file: "routes.yaml")
-    return RouteCompiler().compile(try! ProxyInput(objects: objects), now: "2026-11-29T00:00:00Z").table
+    let table = RouteCompiler().compile(try! ProxyInput(objects: objects), now: "2026-11-29T00:00:00Z").table
+    guard case .matched = table.decide(port: 80, host: "grpc.test", method: "POST", uri: "/echo.Echo/Ping", headers: HTTPHeaders()) else {
+        fatalError("the GRPCRoute is not in the table")
+    }
+    return table
 }()
 
 /// One input: a request head as text (`METHOD URI` then `name: value` lines) → the route
