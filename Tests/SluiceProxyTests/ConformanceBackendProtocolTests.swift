@@ -19,6 +19,30 @@ struct ConformanceBackendProtocolTests {
         #expect(response.echo?.host == "gateway.test", "the Host became :authority")
     }
 
+    @Test("h2c backends: past the backend's SETTINGS_MAX_CONCURRENT_STREAMS, streams go to another connection instead of waiting")
+    func h2cStreamLimit() async throws {
+        let limited = try await EchoServer.start(pod: "limited-pod", namespace: "gateway-conformance-infra", maxConcurrentStreams: 2)
+        defer { Task { await limited.stop() } }
+        let env = try await ConformanceEnvironment.start(["httproute-backend-protocol-h2c.yaml"]) { input in
+            for index in input.endpointSlices.indices where input.endpointSlices[index].metadata.name == "infra-backend-v1-slice" {
+                input.endpointSlices[index].ports = input.endpointSlices[index].ports?.map { EndpointSlice.Port(name: $0.name, port: limited.port) }
+            }
+        }
+        defer { Task { await env.stop() } }
+        let port = await env.port()
+        // One exchange first: the connection's SETTINGS (a limit of 2) are known from then on.
+        #expect(try await TestConnection.get(port: port, "/", host: "gateway.test").echo?.pod == "limited-pod")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<6 {
+                group.addTask { try await TestConnection.get(port: port, "/slow/\(index)?delay=400ms", host: "gateway.test").status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        #expect(limited.connections == 3, "six streams at once on connections of two each")
+        #expect(limited.requests.allSatisfy { $0.version == "HTTP/2" })
+    }
+
     @Test("h2c backends: a kept-alive client's requests share one HTTP/2 connection, bodies pass both ways, a closed connection is replaced")
     func h2cConnectionReuse() async throws {
         let env = try await ConformanceEnvironment.start(["httproute-backend-protocol-h2c.yaml"])

@@ -4,29 +4,36 @@ import NIOHTTP2
 import NIOPosix
 
 /// HTTP/2 over cleartext, with prior knowledge (RFC 9113 3.3), to endpoints whose Service port
-/// says `appProtocol: kubernetes.io/h2c`: one connection per endpoint on this event loop, one
-/// stream per request. A stream is handed out as an `UpstreamConnection` whose pipeline turns the
-/// HTTP/1.1 bytes the proxy writes into NIO's HTTP/1 parts and the parts it receives back into
-/// HTTP/1.1 bytes (`HTTP1OverHTTP2Stream`), so the exchange is the HTTP/1.1 path's: routing,
-/// filters, timeouts, statistics and backpressure (the stream's flow control) are not written twice.
+/// says `appProtocol: kubernetes.io/h2c` (and every GRPCRoute backend): connections per endpoint on
+/// this event loop, one stream per request. A connection takes streams up to the backend's
+/// SETTINGS_MAX_CONCURRENT_STREAMS; past that, another connection is opened (a stream would
+/// otherwise wait for one to end, behind long-lived gRPC streams). A stream is handed out as an
+/// `UpstreamConnection` whose pipeline turns the HTTP/1.1 bytes the proxy writes into NIO's HTTP/1
+/// parts and the parts it receives back into HTTP/1.1 bytes (`HTTP1OverHTTP2Stream`), so the
+/// exchange is the HTTP/1.1 path's: routing, filters, timeouts, statistics and backpressure (the
+/// stream's flow control) are not written twice.
 final class H2CUpstreams {
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
-    /// The connection to each endpoint, from its connect on; dropped when it closes or the peer
-    /// sends GOAWAY, so the next stream opens a new one.
-    private var connections: [Endpoint: EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer>] = [:]
-    private var channels: [Endpoint: any Channel] = [:]
+    /// Each endpoint's connections, oldest first, from their connect on; one is dropped when it
+    /// closes or the peer sends GOAWAY, so later streams go to another.
+    private var connections: [Endpoint: [H2CConnection]] = [:]
+    /// The stream limit each endpoint last announced: a new connection assumes it until its own
+    /// SETTINGS arrive.
+    private var announcedLimits: [Endpoint: Int] = [:]
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount) {
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
     }
 
-    /// A new stream to `endpoint`, on its connection (opened first if there is none), its
-    /// pipeline ending in an `UpstreamHandler`.
+    /// A new stream to `endpoint`, on a connection with room for it (opened first if there is
+    /// none), its pipeline ending in an `UpstreamHandler`.
     func openStream(to endpoint: Endpoint) -> EventLoopFuture<any Channel> {
         let eventLoop = self.eventLoop
-        return multiplexer(for: endpoint).flatMap { multiplexer in
+        let connection = connectionWithRoom(to: endpoint)
+        connection.openStreams += 1
+        let stream = connection.multiplexer.flatMap { multiplexer in
             let promise = eventLoop.makePromise(of: (any Channel).self)
             multiplexer.createStreamChannel(promise: promise) { stream in
                 stream.eventLoop.makeCompletedFuture {
@@ -38,10 +45,26 @@ final class H2CUpstreams {
             }
             return promise.futureResult
         }
+        stream.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel): channel.closeFuture.assumeIsolated().whenComplete { _ in connection.openStreams -= 1 }
+            case .failure: connection.openStreams -= 1
+            }
+        }
+        return stream
     }
 
-    private func multiplexer(for endpoint: Endpoint) -> EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer> {
-        if let existing = connections[endpoint] { return existing }
+    /// The oldest connection to `endpoint` below its stream limit, or a new one.
+    private func connectionWithRoom(to endpoint: Endpoint) -> H2CConnection {
+        if let connection = connections[endpoint]?.first(where: { $0.openStreams < $0.streamLimit }) { return connection }
+        let connection = connect(to: endpoint)
+        connections[endpoint, default: []].append(connection)
+        return connection
+    }
+
+    private func connect(to endpoint: Endpoint) -> H2CConnection {
+        let multiplexer = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+        let connection = H2CConnection(multiplexer: multiplexer.futureResult, streamLimit: announcedLimits[endpoint] ?? Int.max)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
@@ -57,47 +80,71 @@ final class H2CUpstreams {
                     _ = try pipeline.configureHTTP2Pipeline(
                         mode: .client, connectionConfiguration: configuration, streamConfiguration: .init()
                     ) { stream in stream.close() }
-                    try pipeline.addHandler(GoAwayWatcher())
+                    try pipeline.addHandler(ConnectionWatcher())
                 }
             }
-        let connection = bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
+        bootstrap.connect(host: endpoint.host, port: endpoint.port).assumeIsolated().flatMapThrowing { channel in
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.handler(type: GoAwayWatcher.self).onGoAway = { [weak self] in self?.forget(endpoint, channel: channel) }
-            self.channels[endpoint] = channel
-            channel.closeFuture.assumeIsolated().whenComplete { _ in self.forget(endpoint, channel: channel) }
+            let watcher = try pipeline.handler(type: ConnectionWatcher.self)
+            watcher.onGoAway = { [weak self] in self?.forget(connection, of: endpoint) }
+            watcher.onStreamLimit = { [weak self] limit in
+                // A backend that allows none still gets one at a time, rather than a connection per request.
+                connection.streamLimit = max(limit, 1)
+                self?.announcedLimits[endpoint] = connection.streamLimit
+            }
+            connection.channel = channel
+            channel.closeFuture.assumeIsolated().whenComplete { _ in self.forget(connection, of: endpoint) }
             return try pipeline.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
-        }.nonisolated()
-        connections[endpoint] = connection
-        connection.assumeIsolated().whenFailure { _ in
+        }.whenComplete { result in
             // A connection that never came up is tried again by the next request.
-            if self.channels[endpoint] == nil { self.connections[endpoint] = nil }
+            if case .failure = result { self.forget(connection, of: endpoint) }
+            multiplexer.completeWith(result)
         }
         return connection
     }
 
-    /// Stops handing out streams of `channel`: it closed, or its peer will accept no more.
-    private func forget(_ endpoint: Endpoint, channel: any Channel) {
-        guard let current = channels[endpoint], current === channel else { return }
-        channels[endpoint] = nil
-        connections[endpoint] = nil
+    /// Stops handing out streams of `connection`: it closed, or its peer will accept no more.
+    private func forget(_ connection: H2CConnection, of endpoint: Endpoint) {
+        connections[endpoint]?.removeAll { $0 === connection }
+        if connections[endpoint]?.isEmpty == true { connections[endpoint] = nil }
     }
 
     /// Closes every connection (shutdown); their open streams fail.
     func closeAll() {
-        for channel in channels.values { channel.close(promise: nil) }
-        channels.removeAll()
+        for connection in connections.values.joined() { connection.channel?.close(promise: nil) }
         connections.removeAll()
     }
 }
 
-/// Tells when the peer sent GOAWAY: streams already open may finish, new ones go elsewhere.
-private final class GoAwayWatcher: ChannelInboundHandler {
+/// One HTTP/2 connection to a backend and the streams it carries now.
+private final class H2CConnection {
+    let multiplexer: EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer>
+    var channel: (any Channel)?
+    var openStreams = 0
+    /// The backend's SETTINGS_MAX_CONCURRENT_STREAMS (unbounded until it says, RFC 9113 6.5.2).
+    var streamLimit: Int
+
+    init(multiplexer: EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer>, streamLimit: Int) {
+        self.multiplexer = multiplexer
+        self.streamLimit = streamLimit
+    }
+}
+
+/// Tells when the peer sent GOAWAY (streams already open may finish, new ones go elsewhere) and
+/// the stream limit its SETTINGS announce.
+private final class ConnectionWatcher: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
 
     var onGoAway: (() -> Void)?
+    var onStreamLimit: ((Int) -> Void)?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .goAway = unwrapInboundIn(data).payload { onGoAway?() }
+        switch unwrapInboundIn(data).payload {
+        case .goAway: onGoAway?()
+        case .settings(.settings(let settings)):
+            for setting in settings where setting.parameter == .maxConcurrentStreams { onStreamLimit?(setting.value) }
+        default: break
+        }
     }
 }
 

@@ -64,7 +64,8 @@ final class EchoServer: Sendable {
         for connection in open.withLockedValue({ Array($0.values) }) { try? await connection.close() }
     }
 
-    static func start(pod: String, namespace: String) async throws -> EchoServer {
+    /// `maxConcurrentStreams`: the SETTINGS_MAX_CONCURRENT_STREAMS of its h2c side (NIO's default: 100).
+    static func start(pod: String, namespace: String, maxConcurrentStreams: Int = 100) async throws -> EchoServer {
         let box = NIOLockedValueBox<EchoServer?>(nil)
         let accepted = NIOLockedValueBox(0)
         let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
@@ -83,7 +84,9 @@ final class EchoServer: Sendable {
                         try pipeline.configureHTTPServerPipeline()
                         try pipeline.addHandler(EchoHandler(pod: pod, namespace: namespace, record: record))
                     case .http2:
-                        _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()) { stream in
+                        var settings = NIOHTTP2Handler.ConnectionConfiguration()
+                        settings.initialSettings = [HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)]
+                        _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: settings, streamConfiguration: .init()) { stream in
                             stream.eventLoop.makeCompletedFuture {
                                 try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                                 try stream.pipeline.syncOperations.addHandler(EchoHandler(pod: pod, namespace: namespace, record: record))
