@@ -189,7 +189,9 @@ final class RawConnection: Sendable {
         self.collected = collected
     }
 
-    static func connect(port: Int) async throws -> RawConnection {
+    /// `sending`: bytes written as the connect completes, on the event loop (see
+    /// `TestConnection.connect(port:sending:host:)`).
+    static func connect(port: Int, sending first: String? = nil) async throws -> RawConnection {
         let collected = NIOLockedValueBox<[UInt8]>([])
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -197,7 +199,10 @@ final class RawConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ByteCollector(collected: collected))
                 }
             }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: "127.0.0.1", port: port).flatMap { channel in
+                guard let first else { return channel.eventLoop.makeSucceededFuture(channel) }
+                return channel.writeAndFlush(ByteBuffer(string: first)).map { channel }
+            }.get()
         return RawConnection(channel: channel, collected: collected)
     }
 
