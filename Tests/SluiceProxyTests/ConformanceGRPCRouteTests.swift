@@ -67,6 +67,35 @@ struct ConformanceGRPCRouteTests {
         #expect(stats?.responsesByClass == [0, 1, 0, 1, 1], "\(stats?.responsesByClass ?? [])")
     }
 
+    @Test("filters: request headers set and removed on the way to the backend, every call mirrored to a second backend over h2c")
+    func filters() async throws {
+        let grpc = try await GRPCConformance.start("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: filtered, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              rules:
+              - filters:
+                - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-tenant, value: blue}], remove: [x-drop]}}
+                - {type: RequestMirror, requestMirror: {backendRef: {name: grpc-infra-backend-v2, port: 8080}}}
+                backendRefs: [{name: grpc-infra-backend-v1, port: 8080}]
+            """)
+        defer { Task { await grpc.stop() } }
+        let port = await grpc.env.port()
+        for index in 0..<3 {
+            let answer = try await GRPCTestClient.call(
+                port: port, host: "grpc.example", method: "Echo", metadata: ["x-drop": "gone", "x-keep": "\(index)"])
+            #expect(answer.reply.backend == "grpc-infra-backend-v1")
+            #expect(answer.reply.metadata["x-tenant"] == "blue")
+            #expect(answer.reply.metadata["x-drop"] == nil)
+            #expect(answer.reply.metadata["x-keep"] == "\(index)")
+        }
+        let mirror = try #require(grpc.servers["grpc-infra-backend-v2"])
+        try await eventually { mirror.calls.count >= 3 }
+        #expect(mirror.calls == ["Echo", "Echo", "Echo"], "the mirror's calls")
+    }
+
     @Test("over an HTTPS listener: TLS with ALPN h2, the listener's certificate verified, the hostname's listener picked by the server name")
     func overTLS() async throws {
         let grpc = try await GRPCConformance.start("""

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import NIOConcurrencyHelpers
 
 /// The conformance suite's gRPC echo service by name (`gateway_api_conformance.echo_basic.grpcecho.GrpcEcho`,
 /// methods Echo, EchoTwo, EchoThree), served by grpc-swift over h2c. Messages are opaque bytes:
@@ -41,24 +42,34 @@ final class GRPCEchoServer: Sendable {
     let port: Int
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
     private let serving: Task<Void, any Error>
+    private let answered: NIOLockedValueBox<[String]>
 
-    private init(name: String, port: Int, server: GRPCServer<HTTP2ServerTransport.Posix>, serving: Task<Void, any Error>) {
+    private init(
+        name: String, port: Int, server: GRPCServer<HTTP2ServerTransport.Posix>, serving: Task<Void, any Error>, answered: NIOLockedValueBox<[String]>
+    ) {
         self.name = name
         self.port = port
         self.server = server
         self.serving = serving
+        self.answered = answered
     }
 
+    /// The methods of the calls answered so far, in order.
+    var calls: [String] { answered.withLockedValue { $0 } }
+
     static func start(name: String, servesEchoThree: Bool = false) async throws -> GRPCEchoServer {
+        let answered = NIOLockedValueBox<[String]>([])
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
-            services: [EchoService(name: name, methods: ["Echo", "EchoTwo", "Chat", "Refuse"] + (servesEchoThree ? ["EchoThree"] : []))])
+            services: [EchoService(
+                name: name, methods: ["Echo", "EchoTwo", "Chat", "Refuse"] + (servesEchoThree ? ["EchoThree"] : []),
+                answered: { method in answered.withLockedValue { $0.append(method) } })])
         let serving = Task { try await server.serve() }
         guard let address = try await server.listeningAddress?.ipv4 else {
             serving.cancel()
             throw CancellationError()
         }
-        return GRPCEchoServer(name: name, port: address.port, server: server, serving: serving)
+        return GRPCEchoServer(name: name, port: address.port, server: server, serving: serving, answered: answered)
     }
 
     func stop() async {
@@ -70,12 +81,14 @@ final class GRPCEchoServer: Sendable {
     private struct EchoService: RegistrableRPCService {
         var name: String
         var methods: [String]
+        var answered: @Sendable (String) -> Void
 
         func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
             for method in methods {
                 router.registerHandler(
                     forMethod: GRPCEcho.method(method), deserializer: RawBytesCoder(), serializer: RawBytesCoder()
-                ) { [name] request, _ in
+                ) { [name, answered] request, _ in
+                    answered(method)
                     if method == "Chat" {
                         // Each message answered as it arrives: the call lives as long as the client's side.
                         return StreamingServerResponse { writer in
