@@ -19,12 +19,12 @@ public struct RouteCompiler: Sendable {
     /// The result of one compilation.
     public struct Output: Sendable {
         public var table: RouteTable
-        /// The status each GatewayClass, Gateway, ListenerSet and HTTPRoute should have, as typed values.
+        /// The status each GatewayClass, Gateway, ListenerSet, HTTPRoute and GRPCRoute should have, as typed values.
         public var typedStatuses: [ObjectReference: ComputedStatus]
         /// The sockets each Gateway's and ListenerSet's listeners (by name) are served on, for `marking(unbound:)`.
         public var listenerSockets: [ObjectReference: [String: [ListenerSocket]]] = [:]
 
-        /// The `status` of each object as JSON, for a writer to patch. HTTPRoute statuses hold only
+        /// The `status` of each object as JSON, for a writer to patch. Route statuses hold only
         /// the parents that are Gateways (or ListenerSets) of this controller. Encoded on demand,
         /// so a reload that only needs the table does not pay for it.
         public var statuses: [ObjectReference: JSONValue] {
